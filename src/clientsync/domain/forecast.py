@@ -1,0 +1,296 @@
+"""Monte Carlo completion forecast from daily throughput.
+
+Each trial replays the team's recent days: it draws days (with replacement) from the
+trailing window and adds their completions until the remaining work is done. Draws are
+indices into the window, so a seed fixes which days are drawn whatever their values: more
+throughput or less remaining work can then only move a trial's finish earlier.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from math import ceil
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import Field
+
+from .base import DomainModel
+from .model import ItemState, Milestone, Snapshot, WorkItem
+from .settings import ForecastMode, ForecastSettings, ForecastUnit
+
+_SCALE = 1000
+"""Estimates are simulated as integers in thousandths, so sums compare exactly."""
+_CHUNK_DAYS = 64
+PERCENTILES = (0.50, 0.85, 0.95)
+
+
+class MilestoneForecast(DomainModel):
+    milestone_id: str
+    remaining: float = Field(description="Open work of this milestone, in the forecast unit.")
+    remaining_cumulative: float = Field(
+        description="Work that must be done before it completes (sequential: with earlier ones)."
+    )
+    p50: date | None = None
+    p85: date | None = None
+    p95: date | None = None
+    probability_on_time: float | None = Field(
+        None, ge=0, le=1, description="Share of trials done by the due date; null without one."
+    )
+    unknown_reason: str | None = Field(None, description="Why there is no forecast.")
+
+    @property
+    def known(self) -> bool:
+        return self.unknown_reason is None
+
+
+class Forecast(DomainModel):
+    as_of: date = Field(description="The project-local day the simulation starts on.")
+    unit: ForecastUnit
+    mode: ForecastMode
+    trials: int
+    window_days: int
+    seed: int
+    completions_in_window: int
+    throughput_per_day: float = Field(description="Mean daily throughput over the window.")
+    milestones: tuple[MilestoneForecast, ...] = ()
+
+    def for_milestone(self, milestone_id: str) -> MilestoneForecast | None:
+        return next((m for m in self.milestones if m.milestone_id == milestone_id), None)
+
+
+def derive_seed(project_id: str, as_of: date) -> int:
+    """Reruns on the same project and day agree; a new day draws afresh."""
+    digest = hashlib.sha256(f"{project_id}|{as_of.isoformat()}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def local_date(moment: datetime, snapshot: Snapshot) -> date:
+    return moment.astimezone(snapshot.project.zone).date()
+
+
+def milestone_order(milestones: Iterable[Milestone]) -> list[Milestone]:
+    """Due-date order, undated last, ties by id: the order work is assumed to be done in."""
+    return sorted(milestones, key=lambda m: (m.due is None, m.due or date.max, m.id))
+
+
+def forecast_snapshot(
+    snapshot: Snapshot,
+    *,
+    as_of: datetime,
+    settings: ForecastSettings | None = None,
+    seed: int | None = None,
+) -> Forecast:
+    settings = settings or ForecastSettings()
+    today = local_date(as_of, snapshot)
+    seed = derive_seed(snapshot.project.id, today) if seed is None else seed
+    window_start = today - timedelta(days=settings.window_days)
+    unit = _choose_unit(snapshot, settings.unit, window_start, today)
+    size = _sizer(snapshot, unit)
+
+    daily = np.zeros(settings.window_days, dtype=np.int64)
+    completions = 0
+    for item in snapshot.items:
+        if item.state is ItemState.DONE and item.completed_at is not None:
+            day = local_date(item.completed_at, snapshot)
+            if window_start <= day < today:
+                daily[(day - window_start).days] += size(item)
+                completions += 1
+
+    open_milestones = milestone_order(m for m in snapshot.milestones if not m.done)
+    remaining = _remaining_per_milestone(snapshot, open_milestones, size)
+    if settings.mode is ForecastMode.SEQUENTIAL:
+        thresholds = np.cumsum(np.array(remaining, dtype=np.int64))
+    else:
+        thresholds = np.array(remaining, dtype=np.int64)
+
+    finish = _simulate(daily, thresholds, settings, seed) if daily.sum() > 0 else None
+    results = [
+        _milestone_result(m, remaining[i], int(thresholds[i]), finish, i, today, snapshot, settings)
+        for i, m in enumerate(open_milestones)
+    ]
+    results += [_done_result(m, snapshot) for m in snapshot.milestones if m.done]
+    return Forecast(
+        as_of=today,
+        unit=unit,
+        mode=settings.mode,
+        trials=settings.trials,
+        window_days=settings.window_days,
+        seed=seed,
+        completions_in_window=completions,
+        throughput_per_day=float(daily.mean()) / _SCALE,
+        milestones=tuple(results),
+    )
+
+
+def _choose_unit(
+    snapshot: Snapshot, wanted: ForecastUnit, window_start: date, today: date
+) -> ForecastUnit:
+    if wanted is not ForecastUnit.AUTO:
+        return wanted
+    relevant = [
+        i
+        for i in snapshot.items
+        if i.is_open
+        or (
+            i.state is ItemState.DONE
+            and i.completed_at is not None
+            and window_start <= local_date(i.completed_at, snapshot) <= today
+        )
+    ]
+    if relevant and all(i.estimate is not None for i in relevant):
+        return ForecastUnit.ESTIMATE
+    return ForecastUnit.ITEMS
+
+
+def _sizer(snapshot: Snapshot, unit: ForecastUnit) -> _Sizer:
+    if unit is ForecastUnit.ITEMS:
+        return _Sizer(None)
+    known = [i.estimate for i in snapshot.items if i.estimate is not None]
+    # Forced estimate mode: an unestimated item counts as an average one.
+    fallback = sum(known) / len(known) if known else 1.0
+    return _Sizer(fallback)
+
+
+class _Sizer:
+    """An item's size in integer simulation units."""
+
+    def __init__(self, estimate_fallback: float | None) -> None:
+        self._fallback = estimate_fallback
+
+    def __call__(self, item: WorkItem) -> int:
+        if self._fallback is None:
+            return _SCALE
+        value = item.estimate if item.estimate is not None else self._fallback
+        return round(value * _SCALE)
+
+
+def _remaining_per_milestone(
+    snapshot: Snapshot, ordered: list[Milestone], size: _Sizer
+) -> list[int]:
+    position = {m.id: i for i, m in enumerate(ordered)}
+    remaining = [0] * len(ordered)
+    for item in snapshot.items:
+        if not item.is_open:
+            continue
+        # An item in several milestones is work for the earliest of them only.
+        slots = [position[m] for m in item.milestones if m in position]
+        if slots:
+            remaining[min(slots)] += size(item)
+    return remaining
+
+
+def _simulate(
+    daily: npt.NDArray[np.int64],
+    thresholds: npt.NDArray[np.int64],
+    settings: ForecastSettings,
+    seed: int,
+) -> npt.NDArray[np.int64]:
+    """Finish day (0 = as_of's day) per trial and milestone; horizon_days when not reached."""
+    trials, horizon = settings.trials, settings.horizon_days
+    rng = np.random.default_rng(seed)
+    finish = np.full((trials, len(thresholds)), horizon, dtype=np.int64)
+    done_already = thresholds <= 0
+    finish[:, done_already] = 0
+    if len(thresholds) == 0 or done_already.all():
+        return finish
+    target = int(thresholds.max())
+    totals = np.zeros(trials, dtype=np.int64)
+    rows = np.arange(trials, dtype=np.int64)
+    day = 0
+    while day < horizon and (totals < target).any():
+        span = min(_CHUNK_DAYS, horizon - day)
+        draws = rng.integers(0, len(daily), size=(trials, span))
+        running = totals[:, None] + np.cumsum(daily[draws], axis=1)
+        # Rows are non-decreasing: lift row r by r * lift so the flattened array is sorted
+        # and one searchsorted finds every (trial, milestone) crossing at once.
+        lift = int(running[:, -1].max()) + target + 1
+        flat = (running + rows[:, None] * lift).ravel()
+        queries = thresholds[None, :] + (rows * lift)[:, None]
+        at = np.searchsorted(flat, queries.ravel(), side="left").reshape(queries.shape)
+        at -= (rows * span)[:, None]
+        newly = (at < span) & (finish == horizon) & ~done_already[None, :]
+        finish[newly] = (day + at)[newly]
+        totals = running[:, -1]
+        day += span
+    return finish
+
+
+def _milestone_result(
+    milestone: Milestone,
+    remaining: int,
+    threshold: int,
+    finish: npt.NDArray[np.int64] | None,
+    column: int,
+    today: date,
+    snapshot: Snapshot,
+    settings: ForecastSettings,
+) -> MilestoneForecast:
+    base = {
+        "milestone_id": milestone.id,
+        "remaining": remaining / _SCALE,
+        "remaining_cumulative": threshold / _SCALE,
+    }
+    if threshold <= 0:
+        finished = _last_completion(milestone, snapshot) or today
+        on_time = None if milestone.due is None else float(finished <= milestone.due)
+        return MilestoneForecast(
+            **base, p50=finished, p85=finished, p95=finished, probability_on_time=on_time
+        )
+    if finish is None:
+        return MilestoneForecast(
+            **base,
+            unknown_reason=f"no items completed in the last {settings.window_days} days",
+        )
+    days = np.sort(finish[:, column])
+    dates: list[date | None] = []
+    for q in PERCENTILES:
+        index = max(0, ceil(q * len(days)) - 1)
+        reached = int(days[index])
+        dates.append(None if reached >= settings.horizon_days else today + timedelta(reached))
+    on_time = None
+    if milestone.due is not None:
+        allowed = (milestone.due - today).days
+        on_time = float(np.mean(days <= allowed)) if allowed >= 0 else 0.0
+    reason = None
+    if dates[0] is None:
+        reason = f"at the current throughput it takes over {settings.horizon_days} days"
+    return MilestoneForecast(
+        **base,
+        p50=dates[0],
+        p85=dates[1],
+        p95=dates[2],
+        probability_on_time=on_time,
+        unknown_reason=reason,
+    )
+
+
+def _done_result(milestone: Milestone, snapshot: Snapshot) -> MilestoneForecast:
+    finished = (
+        local_date(milestone.completed_at, snapshot)
+        if milestone.completed_at is not None
+        else _last_completion(milestone, snapshot)
+    )
+    on_time = None
+    if milestone.due is not None and finished is not None:
+        on_time = float(finished <= milestone.due)
+    return MilestoneForecast(
+        milestone_id=milestone.id,
+        remaining=0.0,
+        remaining_cumulative=0.0,
+        p50=finished,
+        p85=finished,
+        p95=finished,
+        probability_on_time=on_time,
+    )
+
+
+def _last_completion(milestone: Milestone, snapshot: Snapshot) -> date | None:
+    moments = [
+        i.completed_at
+        for i in snapshot.items
+        if milestone.id in i.milestones and i.completed_at is not None
+    ]
+    return local_date(max(moments), snapshot) if moments else None
