@@ -1,0 +1,73 @@
+"""The ports between the library and the outside: small Protocols, no inheritance needed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from .domain.model import ItemChange, Milestone, Project, WorkItem
+
+
+@dataclass(frozen=True)
+class RejectedItem:
+    """A tracker record that could not be mapped: reported, never fatal to the sync."""
+
+    source: str
+    key: str
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """What one read of a tracker returned.
+
+    `census` says `items` holds every live item, so an id missing from it was deleted.
+    `cursor` is opaque to the core: the connector gets it back on the next read.
+    """
+
+    project: Project
+    items: tuple[WorkItem, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    deleted: tuple[str, ...] = field(default=(), metadata={"doc": "ids of deleted items"})
+    cursor: str | None = None
+    census: bool = False
+    changes: tuple[ItemChange, ...] = ()
+    rejected: tuple[RejectedItem, ...] = ()
+
+
+@runtime_checkable
+class TrackerReader(Protocol):
+    """Reads one project: everything (`full`, or no cursor yet), or what changed since."""
+
+    def read(self, *, cursor: str | None = None, full: bool = False) -> ReadResult: ...
+
+
+@runtime_checkable
+class TrackerWriter(Protocol):
+    """Posts an update (comment, status update) exactly once per idempotency key.
+
+    Returns the tracker's id of what was posted; a repeated key returns the first id.
+    """
+
+    def post_update(self, target: str, body: str, *, idempotency_key: str) -> str: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class ConnectorFactory(Protocol):
+    """What an entry point in `clientsync.connectors` names: usually the connector class.
+
+    `options` are the source's table from clientsync.toml (minus `connector`); secrets are
+    read from `env` by the variable names the options give; relative paths resolve
+    against `base_dir`.
+    """
+
+    def from_options(
+        self, options: Mapping[str, Any], *, env: Mapping[str, str], base_dir: Path
+    ) -> TrackerReader: ...
