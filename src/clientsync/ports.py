@@ -26,6 +26,8 @@ class ReadResult:
     """What one read of a tracker returned.
 
     `census` says `items` holds every live item, so an id missing from it was deleted.
+    `census_ids`, when given, lists every live item id without the items themselves (an
+    incremental read that can still count cheaply): a stored id missing from it was deleted.
     `cursor` is opaque to the core: the connector gets it back on the next read.
     """
 
@@ -35,6 +37,7 @@ class ReadResult:
     deleted: tuple[str, ...] = field(default=(), metadata={"doc": "ids of deleted items"})
     cursor: str | None = None
     census: bool = False
+    census_ids: frozenset[str] | None = None
     changes: tuple[ItemChange, ...] = ()
     rejected: tuple[RejectedItem, ...] = ()
 

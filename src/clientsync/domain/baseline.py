@@ -60,9 +60,7 @@ def capture_baseline(
         note=note,
         scope={i.key: i.estimate for i in in_scope},
         item_milestones={i.key: i.milestones for i in in_scope if i.milestones},
-        milestones={
-            m.id: BaselineMilestone(name=m.name, due=m.due) for m in snapshot.milestones
-        },
+        milestones={m.id: BaselineMilestone(name=m.name, due=m.due) for m in snapshot.milestones},
         budget_hours=budget_hours,
         assumptions=assumptions,
         constraints=constraints,

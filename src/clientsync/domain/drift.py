@@ -1,91 +1,91 @@
-"""Expectation drift: the baseline the client agreed to against the project now."""
+"""Expectation drift: the baseline the client agreed to against the project now.
+
+`compute_drift` lists what moved away from the agreement (scope, estimates, dates, budget)
+with the reason when the tracker gives one, totals it per milestone, and groups it into
+change notices that state the impact on the forecast and the options to hold the date.
+The view's models live in `drift_models` and are re-exported here.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from enum import StrEnum
+from collections.abc import Sequence
+from datetime import datetime
 
-from pydantic import Field
+from .baseline import Baseline
+from .drift_events import Plan, budget_burn, find_events, milestone_totals
+from .drift_models import (
+    REASON_NEEDED,
+    BudgetBurn,
+    ChangeNotice,
+    ChangeOption,
+    DriftEvent,
+    DriftKind,
+    DriftView,
+    MilestoneDrift,
+)
+from .drift_notices import change_notices
+from .forecast import Forecast, forecast_snapshot
+from .model import ItemChange, Snapshot
+from .settings import ForecastSettings
 
-from .base import DomainModel, UtcDatetime
-from .model import JsonValue
-
-
-class DriftKind(StrEnum):
-    SCOPE_ADDED = "scope-added"
-    SCOPE_REMOVED = "scope-removed"
-    ESTIMATE_CHANGED = "estimate-changed"
-    MILESTONE_MOVED = "milestone-moved"
-    MILESTONE_ADDED = "milestone-added"
-    MILESTONE_REMOVED = "milestone-removed"
-    BUDGET_BURN = "budget-burn"
-
-
-REASON_NEEDED = "reason needed"
-
-
-class DriftEvent(DomainModel):
-    kind: DriftKind
-    subject: str = Field(description="Item key, milestone id, or 'budget'.")
-    title: str = Field(description="One human-readable line.")
-    milestone: str | None = Field(None, description="The milestone it affects.")
-    before: JsonValue = None
-    after: JsonValue = None
-    days: int | None = Field(None, description="milestone-moved: days later (+) or earlier (-).")
-    at: UtcDatetime | None = Field(None, description="When it happened, if history says.")
-    reason: str | None = Field(None, description="Why, if the tracker says.")
-
-
-class MilestoneDrift(DomainModel):
-    milestone: str
-    name: str
-    baseline_due: date | None = None
-    due: date | None = None
-    slip_days: int = 0
-    items_added: int = 0
-    items_removed: int = 0
-    scope_change_percent_count: float = 0.0
-    scope_change_percent_estimate: float | None = None
+__all__ = [
+    "REASON_NEEDED",
+    "BudgetBurn",
+    "ChangeNotice",
+    "ChangeOption",
+    "DriftEvent",
+    "DriftKind",
+    "DriftView",
+    "MilestoneDrift",
+    "compute_drift",
+]
 
 
-class ChangeOption(DomainModel):
-    kind: str = Field(description="'descope', 'move-date' or 'add-throughput'.")
-    summary: str
-    items: tuple[str, ...] = ()
-    amount: float | None = None
-    new_due: date | None = None
+def compute_drift(
+    baseline: Baseline,
+    snapshot: Snapshot,
+    *,
+    as_of: datetime,
+    forecast: Forecast | None = None,
+    history: Sequence[ItemChange] = (),
+    settings: ForecastSettings | None = None,
+) -> DriftView:
+    """The project now against what the client agreed to in `baseline`.
 
-
-class ChangeNotice(DomainModel):
-    milestone: str | None = Field(None, description="None for project-wide changes (budget).")
-    milestone_name: str
-    what: tuple[str, ...]
-    why: str = Field(description="The reasons given, or 'reason needed'.")
-    reason_needed: bool
-    impact: str
-    due_before: date | None = None
-    due_after: date | None = None
-    forecast_before: date | None = Field(None, description="P85 on the agreed scope.")
-    forecast_after: date | None = Field(None, description="P85 on the current scope.")
-    probability_before: float | None = None
-    probability_after: float | None = None
-    options: tuple[ChangeOption, ...] = ()
-    events: tuple[DriftEvent, ...] = ()
-
-
-class BudgetBurn(DomainModel):
-    budget_hours: float
-    spent_hours: float
-    burn_percent: float
-    progress_percent: float = Field(description="Share of baseline scope done.")
-
-
-class DriftView(DomainModel):
-    baseline_id: str | None = None
-    baseline_name: str | None = None
-    agreed_by: str | None = None
-    agreed_at: UtcDatetime | None = None
-    events: tuple[DriftEvent, ...] = ()
-    milestones: tuple[MilestoneDrift, ...] = ()
+    `forecast` is the current forecast (computed with `settings` when not given); the
+    forecast of the agreed scope reuses its seed, so before and after draw the same days.
+    Only `history` recorded since the baseline was captured explains a change.
+    """
+    plan = Plan(baseline, snapshot)
+    budget = budget_burn(baseline, snapshot)
+    events = find_events(plan, history, budget)
     notices: tuple[ChangeNotice, ...] = ()
-    budget: BudgetBurn | None = None
+    if events:
+        settings = settings or _settings_like(forecast)
+        notices = change_notices(
+            events,
+            plan,
+            as_of=as_of,
+            forecast=forecast or forecast_snapshot(snapshot, as_of=as_of, settings=settings),
+            settings=settings,
+            budget=budget,
+        )
+    return DriftView(
+        baseline_id=baseline.id,
+        baseline_name=baseline.name,
+        agreed_by=baseline.agreed_by,
+        agreed_at=baseline.agreed_at,
+        events=tuple(events),
+        milestones=tuple(milestone_totals(plan, events)),
+        notices=notices,
+        budget=budget,
+    )
+
+
+def _settings_like(forecast: Forecast | None) -> ForecastSettings:
+    """Settings that reproduce `forecast`, so the agreed-scope forecast is comparable."""
+    if forecast is None:
+        return ForecastSettings()
+    return ForecastSettings(
+        trials=forecast.trials, window_days=forecast.window_days, mode=forecast.mode
+    )

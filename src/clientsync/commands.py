@@ -1,0 +1,168 @@
+"""What each `clientsync` command does: thin calls into services, printing results."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .cli import ExitCode, dump_json, parse_as_of
+from .config import load_config
+from .domain.report import Report, json_schema
+from .domain.visibility import DetailLevel
+from .errors import ConfigError
+from .render.markdown import render_markdown
+from .services import (
+    ReportRequest,
+    capture_project_baseline,
+    example_dir,
+    make_report,
+    open_store,
+    sync_project,
+)
+from .sync import SyncSummary
+
+if TYPE_CHECKING:
+    from .cli import _Context
+
+
+def run(args: argparse.Namespace, ctx: _Context) -> ExitCode:
+    handler = {
+        "init": cmd_init,
+        "connectors": cmd_connectors,
+        "sync": cmd_sync,
+        "baseline": cmd_baseline,
+        "report": cmd_report,
+        "schema": cmd_schema,
+        "demo": cmd_demo,
+    }[args.command]
+    return handler(args, ctx)
+
+
+def cmd_init(args: argparse.Namespace, ctx: _Context) -> ExitCode:
+    from .init_template import INIT_TEMPLATE
+
+    path: Path = ctx.config_path
+    if path.exists() and not args.force:
+        raise ConfigError(f"{path} already exists; pass --force to overwrite it")
+    path.write_text(INIT_TEMPLATE, encoding="utf-8")
+    ctx.progress(f"wrote {path}; edit it, then run `clientsync sync`")
+    return ExitCode.OK
+
+
+def cmd_connectors(args: argparse.Namespace, ctx: _Context) -> ExitCode:
+    from .registry import available
+
+    for name, entry_point in sorted(available().items()):
+        print(f"{name}\t{entry_point.value}", file=ctx.out)
+    return ExitCode.OK
+
+
+def cmd_sync(args: argparse.Namespace, ctx: _Context) -> ExitCode:
+    config = load_config(ctx.config_path, env=ctx.env)
+    with open_store(config) as store:
+        summaries = sync_project(
+            config,
+            store,
+            now=ctx.clock.now(),
+            env=ctx.env,
+            full=args.full,
+            allow_empty=args.allow_empty,
+            sources=args.source,
+        )
+    for summary in summaries:
+        print(describe_sync(summary), file=ctx.out)
+        for rejected in summary.rejected:
+            ctx.progress(
+                f"warning: {rejected.source}: skipped {rejected.key}: "
+                f"field {rejected.field!r}: {rejected.reason}"
+            )
+    return ExitCode.OK
+
+
+def describe_sync(summary: SyncSummary) -> str:
+    kind = "full" if summary.full else "incremental"
+    return (
+        f"{summary.source}: {kind} sync read {summary.read}, inserted {summary.inserted}, "
+        f"updated {summary.updated}, unchanged {summary.unchanged}, deleted {summary.deleted}, "
+        f"skipped {len(summary.rejected)} malformed, recorded {summary.changes} changes"
+    )
+
+
+def cmd_baseline(args: argparse.Namespace, ctx: _Context) -> ExitCode:
+    config = load_config(ctx.config_path)
+    with open_store(config) as store:
+        if args.baseline_command == "capture":
+            baseline = capture_project_baseline(
+                config,
+                store,
+                now=ctx.clock.now(),
+                agreed_by=args.agreed_by,
+                note=args.note,
+                budget_hours=args.budget_hours,
+                assumptions=args.assumption,
+                constraints=args.constraint,
+            )
+            print(baseline.id, file=ctx.out)
+            ctx.progress(
+                f"captured baseline {baseline.id}: {len(baseline.scope)} items, "
+                f"{len(baseline.milestones)} milestones, agreed by {baseline.agreed_by}"
+            )
+        elif args.baseline_command == "list":
+            for b in store.baselines():
+                print(
+                    f"{b.id}\t{b.captured_at.isoformat()}\t{b.agreed_by or '-'}\t"
+                    f"{len(b.scope)} items\t{len(b.milestones)} milestones",
+                    file=ctx.out,
+                )
+        else:
+            found = store.baseline(args.id)
+            if found is None:
+                known = ", ".join(b.id for b in store.baselines()) or "none yet"
+                raise ConfigError(
+                    f"no baseline {args.id!r}; known: {known}"
+                    if args.id
+                    else "no baseline yet; run `clientsync baseline capture --agreed-by NAME`"
+                )
+            ctx.out.write(found.model_dump_json(indent=2) + "\n")
+    return ExitCode.OK
+
+
+def cmd_report(args: argparse.Namespace, ctx: _Context) -> ExitCode:
+    config = load_config(ctx.config_path)
+    as_of = parse_as_of(args.as_of, now=ctx.clock.now(), timezone_name=config.project.timezone)
+    request = ReportRequest(
+        as_of=as_of,
+        audience=args.audience,
+        level=DetailLevel(args.level) if args.level else None,
+    )
+    with open_store(config) as store:
+        report = make_report(config, store, request)
+    text = report.to_json() if args.format == "json" else render_markdown(report)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        ctx.progress(f"wrote {args.out}")
+    else:
+        ctx.out.write(text)
+    return gate(report, args.fail_on, ctx)
+
+
+def gate(report: Report, gates: list[str], ctx: _Context) -> ExitCode:
+    tripped = [g for g in gates if report.breaches(g)]
+    for g in tripped:
+        ctx.progress(f"gate tripped: --fail-on {g} (overall {report.status.overall.rag.value})")
+    return ExitCode.GATE_TRIPPED if tripped else ExitCode.OK
+
+
+def cmd_schema(args: argparse.Namespace, ctx: _Context) -> ExitCode:
+    ctx.out.write(dump_json(json_schema(args.name)))
+    return ExitCode.OK
+
+
+def cmd_demo(args: argparse.Namespace, ctx: _Context) -> ExitCode:
+    from .demo import run_demo
+
+    result = run_demo(example_dir(), args.out, progress=ctx.progress)
+    ctx.out.write(result.summary)
+    return ExitCode.OK

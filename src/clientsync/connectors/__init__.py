@@ -1,0 +1,1 @@
+"""Connectors shipped with the core. Trackers' connectors are separate distributions."""

@@ -1,0 +1,98 @@
+"""The expectation drift view: what moved away from the agreed baseline, and the notices.
+
+Field names here are a public contract (the report's JSON Schema): add fields, never
+rename them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import Field
+
+from .base import DomainModel, UtcDatetime
+from .model import JsonValue
+
+
+class DriftKind(StrEnum):
+    SCOPE_ADDED = "scope-added"
+    SCOPE_REMOVED = "scope-removed"
+    ESTIMATE_CHANGED = "estimate-changed"
+    MILESTONE_MOVED = "milestone-moved"
+    MILESTONE_ADDED = "milestone-added"
+    MILESTONE_REMOVED = "milestone-removed"
+    BUDGET_BURN = "budget-burn"
+
+
+REASON_NEEDED = "reason needed"
+BUDGET_SUBJECT = "budget"
+
+
+class DriftEvent(DomainModel):
+    kind: DriftKind
+    subject: str = Field(description="Item key, milestone id, or 'budget'.")
+    title: str = Field(description="One human-readable line.")
+    milestone: str | None = Field(None, description="The milestone it affects.")
+    before: JsonValue = None
+    after: JsonValue = None
+    days: int | None = Field(None, description="milestone-moved: days later (+) or earlier (-).")
+    at: UtcDatetime | None = Field(None, description="When it happened, if history says.")
+    reason: str | None = Field(None, description="Why, if the tracker says.")
+
+
+class MilestoneDrift(DomainModel):
+    milestone: str
+    name: str
+    baseline_due: date | None = None
+    due: date | None = None
+    slip_days: int = 0
+    items_added: int = 0
+    items_removed: int = 0
+    scope_change_percent_count: float = 0.0
+    scope_change_percent_estimate: float | None = None
+
+
+class ChangeOption(DomainModel):
+    kind: str = Field(description="'descope', 'move-date' or 'add-throughput'.")
+    summary: str
+    items: tuple[str, ...] = ()
+    amount: float | None = None
+    new_due: date | None = None
+
+
+class ChangeNotice(DomainModel):
+    milestone: str | None = Field(None, description="None for project-wide changes (budget).")
+    milestone_name: str
+    what: tuple[str, ...]
+    why: str = Field(description="The reasons given, or 'reason needed'.")
+    reason_needed: bool
+    impact: str
+    due_before: date | None = None
+    due_after: date | None = None
+    forecast_before: date | None = Field(None, description="P85 on the agreed scope.")
+    forecast_after: date | None = Field(None, description="P85 on the current scope.")
+    probability_before: float | None = None
+    probability_after: float | None = None
+    options: tuple[ChangeOption, ...] = ()
+    events: tuple[DriftEvent, ...] = ()
+    reasons: tuple[str, ...] = Field((), description="The distinct reasons given.")
+    unexplained: tuple[str, ...] = Field((), description="Subjects of changes with no reason.")
+
+
+class BudgetBurn(DomainModel):
+    budget_hours: float
+    spent_hours: float
+    burn_percent: float
+    progress_percent: float = Field(description="Share of baseline scope done.")
+
+
+class DriftView(DomainModel):
+    baseline_id: str | None = None
+    baseline_name: str | None = None
+    agreed_by: str | None = None
+    agreed_at: UtcDatetime | None = None
+    events: tuple[DriftEvent, ...] = ()
+    milestones: tuple[MilestoneDrift, ...] = ()
+    notices: tuple[ChangeNotice, ...] = ()
+    budget: BudgetBurn | None = None

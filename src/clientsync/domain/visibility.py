@@ -1,0 +1,158 @@
+"""What an audience may see, applied to the snapshot before any view is computed.
+
+Filtering the data, not the rendered text, means no view can leak what it never got.
+The stance is default-deny for the client levels: internal items vanish entirely, and
+item fields outside the level's allowance are blanked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field
+
+from .base import DomainModel
+from .baseline import Baseline
+from .model import ItemChange, Snapshot, Visibility, WorkItem
+
+
+class DetailLevel(StrEnum):
+    EXECUTIVE = "executive"
+    CLIENT = "client"
+    INTERNAL = "internal"
+
+
+# Fields a redacted item falls back to; everything else on WorkItem is kept.
+BLANK_VALUES: dict[str, Any] = {
+    "assignee": None,
+    "extra": {},
+    "spent_hours": None,
+    "labels": (),
+    "blocked_reason": None,
+    "url": None,
+    "priority": None,
+    "status": "",
+}
+HIDEABLE_FIELDS = frozenset(BLANK_VALUES)
+"""The item fields a detail level may hide."""
+
+# History fields a client may see; values of other fields (assignee, labels) are people or
+# internal markers.
+_CLIENT_HISTORY_FIELDS = frozenset(
+    {
+        "state",
+        "status",
+        "due",
+        "milestones",
+        "estimate",
+        "blocked",
+        "title",
+        "completed_at",
+        "created",
+        "deleted",
+    }
+)
+
+
+class VisibilityPolicy(DomainModel):
+    internal_labels: tuple[str, ...] = Field(
+        ("internal",), description="Items with any of these labels are internal (any case)."
+    )
+    client_hidden_fields: tuple[str, ...] = ("assignee", "extra")
+    executive_hidden_fields: tuple[str, ...] = (
+        "assignee",
+        "extra",
+        "spent_hours",
+        "labels",
+        "blocked_reason",
+        "url",
+    )
+
+    def is_internal(self, item: WorkItem) -> bool:
+        if item.visibility is Visibility.INTERNAL:
+            return True
+        marks = {label.casefold() for label in self.internal_labels}
+        return any(label.casefold() in marks for label in item.labels)
+
+    def hidden_fields(self, level: DetailLevel) -> frozenset[str]:
+        if level is DetailLevel.INTERNAL:
+            return frozenset()
+        fields = (
+            self.executive_hidden_fields
+            if level is DetailLevel.EXECUTIVE
+            else self.client_hidden_fields
+        )
+        # Never negotiable below internal: people and raw tracker fields.
+        return frozenset(fields) | {"assignee", "extra"}
+
+
+def visible_snapshot(
+    snapshot: Snapshot, level: DetailLevel, policy: VisibilityPolicy | None = None
+) -> Snapshot:
+    """The snapshot as an audience at `level` may see it."""
+    if level is DetailLevel.INTERNAL:
+        return snapshot
+    policy = policy or VisibilityPolicy()
+    hidden_keys = hidden_item_keys(snapshot, policy)
+    hidden_ids = {i.id for i in snapshot.items if i.key in hidden_keys}
+    blank = {f: BLANK_VALUES[f] for f in policy.hidden_fields(level) if f in BLANK_VALUES}
+    marks = {label.casefold() for label in policy.internal_labels}
+    items = []
+    for item in snapshot.items:
+        if item.id in hidden_ids:
+            continue
+        update: dict[str, Any] = dict(blank)
+        update["labels"] = (
+            ()
+            if "labels" in blank
+            else tuple(label for label in item.labels if label.casefold() not in marks)
+        )
+        update["blocks"] = tuple(k for k in item.blocks if k not in hidden_keys)
+        update["blocked_by"] = tuple(k for k in item.blocked_by if k not in hidden_keys)
+        if item.parent in hidden_keys:
+            update["parent"] = None
+        items.append(item.model_copy(update=update))
+    return snapshot.model_copy(update={"items": tuple(items)})
+
+
+def hidden_item_keys(snapshot: Snapshot, policy: VisibilityPolicy) -> frozenset[str]:
+    """Keys of internal items, and of everything beneath an internal parent."""
+    hidden = {i.key for i in snapshot.items if policy.is_internal(i)}
+    children: dict[str, list[str]] = {}
+    for item in snapshot.items:
+        if item.parent is not None:
+            children.setdefault(item.parent, []).append(item.key)
+    stack = list(hidden)
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in hidden:
+                hidden.add(child)
+                stack.append(child)
+    return frozenset(hidden)
+
+
+def visible_baseline(baseline: Baseline, hidden_keys: Iterable[str]) -> Baseline:
+    hidden = set(hidden_keys)
+    return baseline.model_copy(
+        update={
+            "scope": {k: v for k, v in baseline.scope.items() if k not in hidden},
+            "item_milestones": {
+                k: v for k, v in baseline.item_milestones.items() if k not in hidden
+            },
+        }
+    )
+
+
+def visible_history(
+    history: Sequence[ItemChange], hidden_keys: Iterable[str], level: DetailLevel
+) -> tuple[ItemChange, ...]:
+    if level is DetailLevel.INTERNAL:
+        return tuple(history)
+    hidden = set(hidden_keys)
+    return tuple(
+        change
+        for change in history
+        if change.key not in hidden and change.field in _CLIENT_HISTORY_FIELDS
+    )

@@ -1,0 +1,161 @@
+"""Use cases: ports and config in, domain out. The CLI and the webhook app call only these."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .config import Config
+from .domain.baseline import Baseline, capture_baseline
+from .domain.model import Milestone, Project, Snapshot, WorkItem
+from .domain.report import Report, build_report
+from .domain.visibility import DetailLevel, VisibilityPolicy
+from .errors import ConfigError, SyncError
+from .registry import load as load_connector
+from .retry import RetryPolicy
+from .store import Store
+from .sync import SyncSummary, sync_source
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    as_of: datetime
+    audience: str | None = None
+    level: DetailLevel | None = None
+
+
+def open_store(config: Config) -> Store:
+    return Store.open(config.store_path, busy_timeout=config.store.busy_timeout_seconds)
+
+
+def sync_project(
+    config: Config,
+    store: Store,
+    *,
+    now: datetime,
+    env: Mapping[str, str],
+    full: bool = False,
+    allow_empty: bool = False,
+    sources: Sequence[str] = (),
+    retry: RetryPolicy | None = None,
+) -> list[SyncSummary]:
+    """Sync every configured source (or the named ones) into the store, one by one."""
+    chosen = [config.source(name) for name in sources] if sources else list(config.sources)
+    summaries = []
+    for source in chosen:
+        factory = load_connector(source.connector)
+        reader = factory.from_options(source.options, env=env, base_dir=config.base_dir)
+        summaries.append(
+            sync_source(
+                store,
+                source.name,
+                reader,
+                now=now,
+                full=full,
+                allow_empty=allow_empty,
+                retry=retry or RetryPolicy(),
+            )
+        )
+    return summaries
+
+
+def current_snapshot(config: Config, store: Store, *, taken_at: datetime) -> Snapshot:
+    """All sources' live items as one project (the config names the project)."""
+    merged_items: dict[str, WorkItem] = {}
+    merged_milestones: dict[str, Milestone] = {}
+    for source in config.sources:
+        part = store.snapshot(source.name, taken_at=taken_at)
+        merged_items.update({i.id: i for i in part.items})
+        merged_milestones.update({m.id: m for m in part.milestones})
+    if not merged_items and not merged_milestones:
+        raise SyncError(
+            f"the store at {config.store_path} holds nothing yet; run `clientsync sync` first"
+        )
+    project = Project(
+        id=config.project.id,
+        name=config.project.name,
+        timezone=config.project.timezone,
+        tracker=",".join(sorted({s.connector for s in config.sources})),
+    )
+    return Snapshot(
+        project=project,
+        taken_at=taken_at,
+        items=tuple(merged_items.values()),
+        milestones=tuple(merged_milestones.values()),
+    )
+
+
+def capture_project_baseline(
+    config: Config,
+    store: Store,
+    *,
+    now: datetime,
+    agreed_by: str,
+    note: str | None = None,
+    budget_hours: float | None = None,
+    assumptions: Sequence[str] = (),
+    constraints: Sequence[str] = (),
+) -> Baseline:
+    snapshot = current_snapshot(config, store, taken_at=now)
+    baseline = capture_baseline(
+        snapshot,
+        id=f"b{len(store.baselines()) + 1}-{now.strftime('%Y%m%d')}",
+        captured_at=now,
+        agreed_by=agreed_by,
+        agreed_at=now,
+        note=note,
+        budget_hours=budget_hours,
+        assumptions=tuple(assumptions),
+        constraints=tuple(constraints),
+    )
+    store.add_baseline(baseline)
+    return baseline
+
+
+def make_report(
+    config: Config,
+    store: Store,
+    request: ReportRequest,
+    *,
+    save: bool = True,
+) -> Report:
+    """The report for one audience (or the internal view), against the latest baseline."""
+    level = request.level or DetailLevel.INTERNAL
+    audience_name = request.audience or level.value
+    if request.audience is not None:
+        audience = config.audience(request.audience)
+        level = request.level or DetailLevel(audience.level)
+    snapshot = current_snapshot(config, store, taken_at=request.as_of)
+    previous_json = store.previous_report(audience_name, before=request.as_of)
+    previous = Report.model_validate_json(previous_json) if previous_json else None
+    policy = VisibilityPolicy(
+        internal_labels=tuple(config.visibility.internal_labels),
+        client_hidden_fields=tuple(config.visibility.client_hidden_fields),
+        executive_hidden_fields=tuple(config.visibility.executive_hidden_fields),
+    )
+    report = build_report(
+        snapshot,
+        as_of=request.as_of,
+        baseline=store.baseline(),
+        history=store.history(),
+        previous=previous,
+        policy=policy,
+        settings=config.report_settings,
+        level=level,
+    )
+    if save:
+        store.save_report(request.as_of, audience_name, report.to_json())
+    return report
+
+
+def example_dir() -> Path:
+    """The bundled example: inside the installed package, or beside it in a checkout."""
+    packaged = Path(__file__).parent / "_example"
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "examples" / "acme-portal"
+    if checkout.is_dir():
+        return checkout
+    raise ConfigError("the bundled example is missing from this installation; reinstall clientsync")
