@@ -28,6 +28,9 @@ class ReadResult:
     `census` says `items` holds every live item, so an id missing from it was deleted.
     `census_ids`, when given, lists every live item id without the items themselves (an
     incremental read that can still count cheaply): a stored id missing from it was deleted.
+    `milestone_census` says `milestones` lists every milestone even on an incremental read
+    (most connectors re-read them every time: they are few, and editing one does not bump
+    any item's update time).
     `cursor` is opaque to the core: the connector gets it back on the next read.
     """
 
@@ -38,6 +41,7 @@ class ReadResult:
     cursor: str | None = None
     census: bool = False
     census_ids: frozenset[str] | None = None
+    milestone_census: bool = False
     changes: tuple[ItemChange, ...] = ()
     rejected: tuple[RejectedItem, ...] = ()
 

@@ -90,6 +90,7 @@ class FileConnector:
             milestones=milestones,
             cursor=latest.isoformat() if latest else cursor,
             census=since is None,
+            milestone_census=True,
             census_ids=frozenset(live) if since is not None else None,
             rejected=tuple(rejected),
         )

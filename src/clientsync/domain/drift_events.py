@@ -274,9 +274,16 @@ def _budget_event(budget: BudgetBurn, explain: _Explainer) -> DriftEvent:
 
 
 def milestone_totals(plan: Plan, events: Sequence[DriftEvent]) -> Iterator[MilestoneDrift]:
+    # Group once: a per-milestone scan of the whole scope is quadratic on large projects.
+    agreed_by_milestone: dict[str | None, list[str]] = {}
+    for key in plan.baseline.scope:
+        agreed_by_milestone.setdefault(plan.agreed_milestone(key), []).append(key)
+    events_by_milestone: dict[str | None, list[DriftEvent]] = {}
+    for event in events:
+        events_by_milestone.setdefault(event.milestone, []).append(event)
     for mid in plan.order:
-        agreed_keys = [k for k in plan.baseline.scope if plan.agreed_milestone(k) == mid]
-        mine = [e for e in events if e.milestone == mid]
+        agreed_keys = agreed_by_milestone.get(mid, [])
+        mine = events_by_milestone.get(mid, [])
         added = [e for e in mine if e.kind is DriftKind.SCOPE_ADDED]
         removed = [e for e in mine if e.kind is DriftKind.SCOPE_REMOVED]
         changed = [e for e in mine if e.kind is DriftKind.ESTIMATE_CHANGED]

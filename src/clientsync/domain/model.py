@@ -85,7 +85,8 @@ class WorkItem(DomainModel):
 
     @property
     def is_open(self) -> bool:
-        return self.state.is_open
+        state = self.state
+        return state is ItemState.TODO or state is ItemState.IN_PROGRESS
 
 
 class Milestone(DomainModel):

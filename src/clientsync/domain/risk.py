@@ -112,9 +112,13 @@ class _Context:
         self.milestones = {m.id: m for m in snapshot.milestones}
         self.open_items = [i for i in snapshot.items if i.is_open]
         self.open_milestones = milestone_order(m for m in snapshot.milestones if not m.done)
+        self._open_by_milestone: dict[str, list[WorkItem]] = {}
+        for item in self.open_items:
+            for milestone_id in dict.fromkeys(item.milestones):
+                self._open_by_milestone.setdefault(milestone_id, []).append(item)
 
     def open_in(self, milestone_id: str) -> list[WorkItem]:
-        return [i for i in self.open_items if milestone_id in i.milestones]
+        return self._open_by_milestone.get(milestone_id, [])
 
     def milestone_of(self, item: WorkItem) -> Milestone | None:
         """The item's first milestone that the snapshot knows."""
@@ -343,6 +347,8 @@ def _forecast_slip(ctx: _Context) -> Iterator[Risk]:
         predicted = ctx.forecast.for_milestone(m.id)
         if m.due is None or predicted is None or not predicted.known:
             continue
+        if m.due < ctx.today:
+            continue  # already late: milestone-overdue says so, with more weight
         chance = predicted.probability_on_time
         if chance is None or chance >= ctx.settings.forecast_slip_probability:
             continue

@@ -27,7 +27,7 @@ from .drift import DriftView
 from .forecast import Forecast, MilestoneForecast, local_date, milestone_order
 from .model import ItemState, Milestone, Snapshot, WorkItem
 from .ordering import natural_key
-from .risk import Risk, Severity
+from .risk import Risk, RiskRule, Severity
 from .settings import StatusSettings
 
 
@@ -116,7 +116,8 @@ def compute_status(
     ctx = _Context(snapshot, as_of, forecast, risks, settings or StatusSettings())
     milestones = tuple(_milestone_status(ctx, m) for m in milestone_order(snapshot.milestones))
     start = since if since is not None else as_of - timedelta(days=ctx.settings.period_days)
-    open_items = [i for i in snapshot.items if i.is_open]
+    # Sorted once; every section below filters this list and keeps its order.
+    open_items = _by_key(i for i in snapshot.items if i.is_open)
     return StatusView(
         as_of=ctx.today,
         since=ctx.local(since) if since is not None else None,
@@ -124,33 +125,37 @@ def compute_status(
         milestones=milestones,
         done_since_last=_done_since(ctx, start, as_of),
         in_progress=tuple(
-            ctx.summary(i)
-            for i in _by_key(open_items)
-            if i.state is ItemState.IN_PROGRESS and not i.blocked
+            ctx.summary(i) for i in open_items if i.state is ItemState.IN_PROGRESS and not i.blocked
         ),
         blocked=tuple(
             # The last update is the best date the tracker gives for when the block began.
             ctx.summary(i, age_days=ctx.age(i.updated), note=i.blocked_reason)
-            for i in _by_key(open_items)
+            for i in open_items
             if i.blocked
         ),
         overdue=tuple(
-            ctx.summary(i, age_days=(ctx.today - i.due).days)
-            for i in _by_due(open_items)
-            if i.due is not None and i.due < ctx.today
+            ctx.summary(i, age_days=ctx.age_of_date(i.due))
+            for i in _by_due(i for i in open_items if i.due is not None and i.due < ctx.today)
         ),
         coming_up=tuple(
             ctx.summary(i)
-            for i in _by_due(open_items)
-            if i.due is not None and ctx.today <= i.due <= ctx.horizon
+            for i in _by_due(
+                i for i in open_items if i.due is not None and ctx.today <= i.due <= ctx.horizon
+            )
         ),
         client_requests=tuple(
             ctx.summary(i, age_days=ctx.age(i.created))
-            for i in sorted(open_items, key=lambda i: (i.created, natural_key(i.key)))
-            if i.client_request
+            for i in sorted(
+                (i for i in open_items if i.client_request),
+                key=lambda i: (i.created, natural_key(i.key)),
+            )
         ),
         decisions_needed=(*_change_decisions(ctx, drift), *_waiting_decisions(ctx, open_items)),
     )
+
+
+# Status judges lateness and the forecast itself; these risks would only restate it.
+_JUDGED_HERE = frozenset({RiskRule.FORECAST_SLIP, RiskRule.MILESTONE_OVERDUE})
 
 
 class _Context:
@@ -170,19 +175,36 @@ class _Context:
         self.forecast = forecast
         self.settings = settings
         serious = sorted(
-            (r for r in risks if r.severity.rank >= Severity.HIGH.rank),
+            (
+                r
+                for r in risks
+                if r.severity.rank >= Severity.HIGH.rank and r.rule not in _JUDGED_HERE
+            ),
             key=lambda r: (-r.severity.rank, r.id),
         )
         known = {m.id for m in snapshot.milestones}
         self.milestone_risks = [r for r in serious if r.milestone in known]
         # A risk naming a milestone this snapshot lacks must not vanish: it is project-wide.
         self.project_risks = [r for r in serious if r.milestone not in known]
+        # Grouped once: a scan of every item per milestone is quadratic on large projects.
+        self._counted: dict[str, list[WorkItem]] = {}
+        for item in snapshot.items:
+            if item.state is not ItemState.CANCELLED:
+                for milestone_id in dict.fromkeys(item.milestones):
+                    self._counted.setdefault(milestone_id, []).append(item)
+
+    def counted_in(self, milestone_id: str) -> list[WorkItem]:
+        """The milestone's items that count towards it (cancelled ones do not)."""
+        return self._counted.get(milestone_id, [])
 
     def local(self, moment: datetime) -> date:
         return local_date(moment, self.snapshot)
 
     def age(self, moment: datetime) -> int:
         return max(0, (self.today - self.local(moment)).days)
+
+    def age_of_date(self, day: date | None) -> int | None:
+        return (self.today - day).days if day is not None else None
 
     def summary(
         self, item: WorkItem, *, age_days: int | None = None, note: str | None = None
@@ -242,11 +264,7 @@ def _risk_rag(risk: Risk) -> Rag:
 
 
 def _milestone_status(ctx: _Context, milestone: Milestone) -> MilestoneStatus:
-    items = [
-        i
-        for i in ctx.snapshot.items
-        if milestone.id in i.milestones and i.state is not ItemState.CANCELLED
-    ]
+    items = ctx.counted_in(milestone.id)
     done = [i for i in items if i.state is ItemState.DONE]
     open_items = [i for i in items if i.is_open]
     completed = milestone.done or (bool(done) and len(done) == len(items))
@@ -403,7 +421,7 @@ def _waiting_decisions(ctx: _Context, open_items: list[WorkItem]) -> list[Decisi
             # The last update is the best date the tracker gives for when it started waiting.
             since=ctx.local(i.updated),
         )
-        for i in _by_key(open_items)
+        for i in open_items
         if i.status.strip().casefold() in statuses
         or any(label.casefold() in labels for label in i.labels)
     ]

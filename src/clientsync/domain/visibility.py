@@ -61,6 +61,10 @@ class VisibilityPolicy(DomainModel):
         ("internal",), description="Items with any of these labels are internal (any case)."
     )
     client_hidden_fields: tuple[str, ...] = ("assignee", "extra")
+    client_extra_keys: tuple[str, ...] = Field(
+        ("change_reason",),
+        description="Keys of `extra` a client may see even though `extra` is hidden.",
+    )
     executive_hidden_fields: tuple[str, ...] = (
         "assignee",
         "extra",
@@ -103,23 +107,37 @@ def visible_snapshot(
     for item in snapshot.items:
         if item.id in hidden_ids:
             continue
-        update: dict[str, Any] = dict(blank)
-        update["labels"] = (
-            ()
-            if "labels" in blank
-            else tuple(label for label in item.labels if label.casefold() not in marks)
-        )
-        update["blocks"] = tuple(k for k in item.blocks if k not in hidden_keys)
-        update["blocked_by"] = tuple(k for k in item.blocked_by if k not in hidden_keys)
-        if item.parent in hidden_keys:
-            update["parent"] = None
-        items.append(item.model_copy(update=update))
+        # Copy only what changes: most items differ in a field or two, if at all.
+        update = {f: v for f, v in blank.items() if getattr(item, f) != v}
+        if "extra" in update and level is DetailLevel.CLIENT:
+            kept = {k: item.extra[k] for k in policy.client_extra_keys if k in item.extra}
+            update["extra"] = kept
+            if kept == item.extra:
+                del update["extra"]
+        if "labels" not in blank and item.labels:
+            labels = tuple(label for label in item.labels if label.casefold() not in marks)
+            if labels != item.labels:
+                update["labels"] = labels
+        if hidden_keys:
+            if any(k in hidden_keys for k in item.blocks):
+                update["blocks"] = tuple(k for k in item.blocks if k not in hidden_keys)
+            if any(k in hidden_keys for k in item.blocked_by):
+                update["blocked_by"] = tuple(k for k in item.blocked_by if k not in hidden_keys)
+            if item.parent in hidden_keys:
+                update["parent"] = None
+        items.append(item.model_copy(update=update) if update else item)
     return snapshot.model_copy(update={"items": tuple(items)})
 
 
 def hidden_item_keys(snapshot: Snapshot, policy: VisibilityPolicy) -> frozenset[str]:
     """Keys of internal items, and of everything beneath an internal parent."""
-    hidden = {i.key for i in snapshot.items if policy.is_internal(i)}
+    marks = {label.casefold() for label in policy.internal_labels}
+    hidden = {
+        i.key
+        for i in snapshot.items
+        if i.visibility is Visibility.INTERNAL
+        or (i.labels and any(label.casefold() in marks for label in i.labels))
+    }
     children: dict[str, list[str]] = {}
     for item in snapshot.items:
         if item.parent is not None:

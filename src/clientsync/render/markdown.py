@@ -14,7 +14,7 @@ from clientsync.domain.visibility import DetailLevel
 
 _RAG_BADGE = {"green": "🟢 Green", "amber": "🟠 Amber", "red": "🔴 Red"}
 _Line = Callable[[ItemSummary], str]
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<|#])")
 
 
 def md(text: object) -> str:
