@@ -8,7 +8,7 @@ are noticed without re-sending every item.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from clientsync.domain.model import Milestone, Project, WorkItem, describe_validation_error
-from clientsync.errors import ConfigError, FatalTrackerError
+from clientsync.errors import ConfigError, FatalTrackerError, TransientTrackerError
 from clientsync.ports import ReadResult, RejectedItem
 
 OVERLAP = timedelta(minutes=5)
@@ -27,9 +27,20 @@ class FileConnector:
 
     name = "file"
 
-    def __init__(self, path: Path, *, overlap: timedelta = OVERLAP) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        overlap: timedelta = OVERLAP,
+        read_text: Callable[[Path], str] | None = None,
+    ) -> None:
         self.path = path
         self.overlap = overlap
+        # A seam for tests: how the file's text is read.
+        self._read_text = read_text or (lambda p: p.read_text(encoding="utf-8"))
+
+    def __repr__(self) -> str:
+        return f"FileConnector({str(self.path)!r})"
 
     @classmethod
     def from_options(
@@ -97,7 +108,7 @@ class FileConnector:
 
     def _load(self) -> dict[str, Any]:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = self._read_text(self.path)
         except FileNotFoundError:
             raise FatalTrackerError(f"file connector: {self.path} does not exist") from None
         except OSError as exc:
@@ -107,6 +118,11 @@ class FileConnector:
         try:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
+            if not text.rstrip().endswith("}"):
+                # It ends mid-document: another process is still writing it. Worth a retry.
+                raise TransientTrackerError(
+                    f"{self.path}: ends unexpectedly (still being written?); will retry"
+                ) from None
             raise FatalTrackerError(
                 f"{self.path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
             ) from None
