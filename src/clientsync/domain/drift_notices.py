@@ -81,10 +81,13 @@ def agreed_snapshot(plan: Plan) -> Snapshot:
             items.append(item)
         else:
             state = ItemState.TODO if item.state is ItemState.CANCELLED else item.state
-            items.append(item.model_copy(update=_agreed_fields(plan, item.key, state=state)))
+            agreed = _agreed_fields(plan, item.key, state=state)
+            changed = {f: v for f, v in agreed.items() if getattr(item, f) != v}
+            items.append(item.model_copy(update=changed) if changed else item)
     ids = {i.id for i in snapshot.items}
+    present = {i.key for i in snapshot.items}
     for key in baseline.scope:
-        if snapshot.item(key) is None:
+        if key not in present:
             fields = _agreed_fields(plan, key, state=ItemState.TODO)
             items.append(
                 WorkItem(
@@ -106,12 +109,9 @@ def agreed_snapshot(plan: Plan) -> Snapshot:
         for mid, agreed in sorted(plan.agreed.items())
         if mid not in plan.now
     ]
-    return Snapshot(
-        project=snapshot.project,
-        taken_at=snapshot.taken_at,
-        items=tuple(items),
-        milestones=tuple(milestones),
-    )
+    # model_copy skips re-validating 100,000 valid items; ids and keys stay unique because
+    # restored items take free ids and only keys missing from the snapshot.
+    return snapshot.model_copy(update={"items": tuple(items), "milestones": tuple(milestones)})
 
 
 def _agreed_fields(plan: Plan, key: str, *, state: ItemState) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from math import ceil
 
@@ -18,7 +19,7 @@ import numpy.typing as npt
 from pydantic import Field
 
 from .base import DomainModel
-from .model import ItemState, Milestone, Snapshot, WorkItem
+from .model import OPEN_STATES, ItemState, Milestone, Snapshot
 from .settings import ForecastMode, ForecastSettings, ForecastUnit
 
 _SCALE = 1000
@@ -86,21 +87,19 @@ def forecast_snapshot(
     settings = settings or ForecastSettings()
     today = local_date(as_of, snapshot)
     seed = derive_seed(snapshot.project.id, today) if seed is None else seed
-    window_start = today - timedelta(days=settings.window_days)
-    unit = _choose_unit(snapshot, settings.unit, window_start, today)
-    size = _sizer(snapshot, unit)
+    open_milestones = milestone_order(m for m in snapshot.milestones if not m.done)
+    work = _gather(snapshot, open_milestones, today, settings.window_days)
+    unit = settings.unit
+    if unit is ForecastUnit.AUTO:
+        unit = ForecastUnit.ESTIMATE if work.fully_estimated else ForecastUnit.ITEMS
+    size = _Sizer(None if unit is ForecastUnit.ITEMS else work.mean_estimate)
 
     daily = np.zeros(settings.window_days, dtype=np.int64)
-    completions = 0
-    for item in snapshot.items:
-        if item.state is ItemState.DONE and item.completed_at is not None:
-            day = local_date(item.completed_at, snapshot)
-            if window_start <= day < today:
-                daily[(day - window_start).days] += size(item)
-                completions += 1
-
-    open_milestones = milestone_order(m for m in snapshot.milestones if not m.done)
-    remaining = _remaining_per_milestone(snapshot, open_milestones, size)
+    for day, estimate in work.completions:
+        daily[day] += size(estimate)
+    remaining = [0] * len(open_milestones)
+    for slot, estimate in work.open_work:
+        remaining[slot] += size(estimate)
     if settings.mode is ForecastMode.SEQUENTIAL:
         thresholds = np.cumsum(np.array(remaining, dtype=np.int64))
     else:
@@ -119,39 +118,61 @@ def forecast_snapshot(
         trials=settings.trials,
         window_days=settings.window_days,
         seed=seed,
-        completions_in_window=completions,
+        completions_in_window=len(work.completions),
         throughput_per_day=float(daily.mean()) / _SCALE,
         milestones=tuple(results),
     )
 
 
-def _choose_unit(
-    snapshot: Snapshot, wanted: ForecastUnit, window_start: date, today: date
-) -> ForecastUnit:
-    if wanted is not ForecastUnit.AUTO:
-        return wanted
-    relevant = [
-        i
-        for i in snapshot.items
-        if i.is_open
-        or (
-            i.state is ItemState.DONE
-            and i.completed_at is not None
-            and window_start <= local_date(i.completed_at, snapshot) <= today
-        )
-    ]
-    if relevant and all(i.estimate is not None for i in relevant):
-        return ForecastUnit.ESTIMATE
-    return ForecastUnit.ITEMS
+@dataclass(frozen=True)
+class _Work:
+    """What the simulation needs from the items, gathered in one pass."""
+
+    open_work: list[tuple[int, float | None]]
+    """(milestone slot, estimate) of each open item in an open milestone."""
+    completions: list[tuple[int, float | None]]
+    """(day in the window, estimate) of each item completed in the window."""
+    fully_estimated: bool
+    """Every open item, and every item done in the window or today, has an estimate."""
+    mean_estimate: float
 
 
-def _sizer(snapshot: Snapshot, unit: ForecastUnit) -> _Sizer:
-    if unit is ForecastUnit.ITEMS:
-        return _Sizer(None)
-    known = [i.estimate for i in snapshot.items if i.estimate is not None]
-    # Forced estimate mode: an unestimated item counts as an average one.
-    fallback = sum(known) / len(known) if known else 1.0
-    return _Sizer(fallback)
+def _gather(snapshot: Snapshot, ordered: list[Milestone], today: date, window: int) -> _Work:
+    zone = snapshot.project.zone
+    window_start = today - timedelta(days=window)
+    position = {m.id: i for i, m in enumerate(ordered)}
+    open_work: list[tuple[int, float | None]] = []
+    completions: list[tuple[int, float | None]] = []
+    relevant = 0
+    unestimated = 0
+    known_total = 0.0
+    known_count = 0
+    for item in snapshot.items:
+        estimate = item.estimate
+        if estimate is not None:
+            known_total += estimate
+            known_count += 1
+        if item.state in OPEN_STATES:
+            relevant += 1
+            unestimated += estimate is None
+            # An item in several milestones is work for the earliest of them only.
+            slots = [position[m] for m in item.milestones if m in position]
+            if slots:
+                open_work.append((min(slots), estimate))
+        elif item.state is ItemState.DONE and item.completed_at is not None:
+            day = item.completed_at.astimezone(zone).date()
+            if window_start <= day <= today:
+                relevant += 1
+                unestimated += estimate is None
+                if day < today:
+                    completions.append(((day - window_start).days, estimate))
+    return _Work(
+        open_work=open_work,
+        completions=completions,
+        fully_estimated=relevant > 0 and unestimated == 0,
+        # Forced estimate mode: an unestimated item counts as an average one.
+        mean_estimate=known_total / known_count if known_count else 1.0,
+    )
 
 
 class _Sizer:
@@ -160,26 +181,10 @@ class _Sizer:
     def __init__(self, estimate_fallback: float | None) -> None:
         self._fallback = estimate_fallback
 
-    def __call__(self, item: WorkItem) -> int:
+    def __call__(self, estimate: float | None) -> int:
         if self._fallback is None:
             return _SCALE
-        value = item.estimate if item.estimate is not None else self._fallback
-        return round(value * _SCALE)
-
-
-def _remaining_per_milestone(
-    snapshot: Snapshot, ordered: list[Milestone], size: _Sizer
-) -> list[int]:
-    position = {m.id: i for i, m in enumerate(ordered)}
-    remaining = [0] * len(ordered)
-    for item in snapshot.items:
-        if not item.is_open:
-            continue
-        # An item in several milestones is work for the earliest of them only.
-        slots = [position[m] for m in item.milestones if m in position]
-        if slots:
-            remaining[min(slots)] += size(item)
-    return remaining
+        return round((estimate if estimate is not None else self._fallback) * _SCALE)
 
 
 def _simulate(

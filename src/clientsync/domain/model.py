@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from .base import DomainModel, UtcDatetime
 
@@ -35,6 +35,10 @@ class ItemState(StrEnum):
     @property
     def is_open(self) -> bool:
         return self in (ItemState.TODO, ItemState.IN_PROGRESS)
+
+
+OPEN_STATES = frozenset({ItemState.TODO, ItemState.IN_PROGRESS})
+"""States of work still to do. Hot loops test `item.state in OPEN_STATES` directly."""
 
 
 class EstimateUnit(StrEnum):
@@ -85,8 +89,7 @@ class WorkItem(DomainModel):
 
     @property
     def is_open(self) -> bool:
-        state = self.state
-        return state is ItemState.TODO or state is ItemState.IN_PROGRESS
+        return self.state in OPEN_STATES
 
 
 class Milestone(DomainModel):
@@ -140,11 +143,20 @@ class Snapshot(DomainModel):
         _require_unique("milestones", [m.id for m in self.milestones], "id")
         return self
 
+    # Built on first lookup (views look items up by key many times over a large snapshot)
+    # and tied to the very tuple it indexes, so a model_copy with new items never reuses it.
+    _item_index: tuple[tuple[WorkItem, ...], dict[str, WorkItem]] | None = PrivateAttr(None)
+    _milestone_index: tuple[tuple[Milestone, ...], dict[str, Milestone]] | None = PrivateAttr(None)
+
     def item(self, key: str) -> WorkItem | None:
-        return next((i for i in self.items if i.key == key), None)
+        if self._item_index is None or self._item_index[0] is not self.items:
+            self._item_index = (self.items, {i.key: i for i in self.items})
+        return self._item_index[1].get(key)
 
     def milestone(self, milestone_id: str) -> Milestone | None:
-        return next((m for m in self.milestones if m.id == milestone_id), None)
+        if self._milestone_index is None or self._milestone_index[0] is not self.milestones:
+            self._milestone_index = (self.milestones, {m.id: m for m in self.milestones})
+        return self._milestone_index[1].get(milestone_id)
 
     @classmethod
     def from_json(cls, data: str | bytes) -> Snapshot:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal
 
@@ -67,6 +69,38 @@ def build_report(
     view ever holds an internal item. The default level is `client`: ask for `internal`
     to see everything.
     """
+    with _cyclic_gc_paused():
+        return _build(snapshot, as_of, baseline, history, previous, policy, settings, level)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while the views run.
+
+    The views allocate many short-lived, acyclic objects next to a large, long-lived
+    snapshot, so each automatic full collection re-scans the whole snapshot for nothing
+    (a quarter of build_report's time on 100,000 items). Reference counting still frees
+    everything; the collector is restored as it was, even on error.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(
+    snapshot: Snapshot,
+    as_of: datetime,
+    baseline: Baseline | None,
+    history: Sequence[ItemChange],
+    previous: Report | None,
+    policy: VisibilityPolicy | None,
+    settings: ReportSettings | None,
+    level: DetailLevel,
+) -> Report:
     settings = settings or ReportSettings()
     policy = policy or VisibilityPolicy()
     hidden = hidden_item_keys(snapshot, policy) if level is not DetailLevel.INTERNAL else set()

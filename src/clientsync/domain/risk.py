@@ -16,7 +16,7 @@ from pydantic import Field
 from .base import DomainModel
 from .drift import REASON_NEEDED, DriftKind, DriftView
 from .forecast import Forecast, local_date, milestone_order
-from .model import ItemState, Milestone, Snapshot, WorkItem
+from .model import OPEN_STATES, ItemState, Milestone, Snapshot, WorkItem
 from .ordering import natural_key
 from .settings import RiskSettings
 
@@ -110,7 +110,7 @@ class _Context:
         self.settings = settings
         self.items = {i.key: i for i in snapshot.items}
         self.milestones = {m.id: m for m in snapshot.milestones}
-        self.open_items = [i for i in snapshot.items if i.is_open]
+        self.open_items = [i for i in snapshot.items if i.state in OPEN_STATES]
         self.open_milestones = milestone_order(m for m in snapshot.milestones if not m.done)
         self._open_by_milestone: dict[str, list[WorkItem]] = {}
         for item in self.open_items:

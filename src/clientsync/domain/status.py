@@ -25,7 +25,7 @@ from pydantic import Field
 from .base import DomainModel, UtcDatetime
 from .drift import DriftView
 from .forecast import Forecast, MilestoneForecast, local_date, milestone_order
-from .model import ItemState, Milestone, Snapshot, WorkItem
+from .model import OPEN_STATES, ItemState, Milestone, Snapshot, WorkItem
 from .ordering import natural_key
 from .risk import Risk, RiskRule, Severity
 from .settings import StatusSettings
@@ -117,7 +117,7 @@ def compute_status(
     milestones = tuple(_milestone_status(ctx, m) for m in milestone_order(snapshot.milestones))
     start = since if since is not None else as_of - timedelta(days=ctx.settings.period_days)
     # Sorted once; every section below filters this list and keeps its order.
-    open_items = _by_key(i for i in snapshot.items if i.is_open)
+    open_items = _by_key(i for i in snapshot.items if i.state in OPEN_STATES)
     return StatusView(
         as_of=ctx.today,
         since=ctx.local(since) if since is not None else None,
@@ -266,7 +266,7 @@ def _risk_rag(risk: Risk) -> Rag:
 def _milestone_status(ctx: _Context, milestone: Milestone) -> MilestoneStatus:
     items = ctx.counted_in(milestone.id)
     done = [i for i in items if i.state is ItemState.DONE]
-    open_items = [i for i in items if i.is_open]
+    open_items = [i for i in items if i.state in OPEN_STATES]
     completed = milestone.done or (bool(done) and len(done) == len(items))
     predicted = ctx.forecast.for_milestone(milestone.id)
 
