@@ -3,7 +3,7 @@
 Every view is a pure function of domain objects::
 
     from clientsync import Snapshot, build_report, render_markdown
-    snapshot = Snapshot.from_json(open("snapshot.json", "rb").read())
+    snapshot = Snapshot.from_json(Path("snapshot.json").read_bytes())
     report = build_report(snapshot, as_of=snapshot.taken_at)
     print(render_markdown(report))
 
