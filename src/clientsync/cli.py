@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
@@ -143,7 +144,7 @@ def main(
         return int(commands.run(args, context))
     except ClientsyncError as exc:
         if args.verbose:
-            logging.getLogger("clientsync").exception("failed")
+            traceback.print_exc(file=err)
         print(f"clientsync: error: {exc}", file=err)
         return int(exc.exit_code)
     except KeyboardInterrupt:

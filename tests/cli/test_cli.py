@@ -229,3 +229,13 @@ def test_demo_writes_reports_and_a_summary(tmp_path: Path) -> None:
     assert (tmp_path / "demo" / "client-report.md").exists()
     assert (tmp_path / "demo" / "client-report.json").exists()
     assert "synced 2026-10-26.json" in run.err
+
+
+def test_verbose_shows_the_traceback_behind_the_one_line_error(workspace: Path) -> None:
+    point_at(workspace, "missing.json")
+    quiet = cli("sync")
+    loud = cli("-v", "sync")
+    assert quiet.code == loud.code == 3
+    assert "Traceback" not in quiet.err
+    assert "Traceback" in loud.err
+    assert loud.err.rstrip().endswith(quiet.err.strip())
