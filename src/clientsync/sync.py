@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .domain.model import Milestone, WorkItem
+from .domain.model import TRACKED_FIELDS, Milestone, WorkItem
 from .errors import SyncError
 from .ports import ReadResult, RejectedItem, TrackerReader
 from .retry import RetryPolicy
@@ -34,18 +34,6 @@ from .store import (
 __all__ = ["TRACKED_FIELDS", "SyncSummary", "sync_source"]
 
 _log = logging.getLogger("clientsync.sync")
-
-TRACKED_FIELDS = (
-    "state",
-    "status",
-    "due",
-    "milestones",
-    "estimate",
-    "blocked",
-    "title",
-    "completed_at",
-)
-"""Fields whose changes go into the history (the rest are kept, not diffed)."""
 
 
 @dataclass(frozen=True)

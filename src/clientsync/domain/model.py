@@ -167,6 +167,19 @@ class Snapshot(DomainModel):
             raise SnapshotError(describe_validation_error(exc, data)) from None
 
 
+TRACKED_FIELDS = (
+    "state",
+    "status",
+    "due",
+    "milestones",
+    "estimate",
+    "blocked",
+    "title",
+    "completed_at",
+)
+"""Fields whose changes go into the history (the rest are kept, not diffed)."""
+
+
 class ItemChange(DomainModel):
     """One field of one item changed: the history sync records by diffing."""
 

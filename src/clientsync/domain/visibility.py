@@ -15,7 +15,7 @@ from pydantic import Field
 
 from .base import DomainModel
 from .baseline import Baseline
-from .model import ItemChange, Snapshot, Visibility, WorkItem
+from .model import TRACKED_FIELDS, ItemChange, Snapshot, Visibility, WorkItem
 
 
 class DetailLevel(StrEnum):
@@ -40,20 +40,7 @@ HIDEABLE_FIELDS = frozenset(BLANK_VALUES)
 
 # History fields a client may see; values of other fields (assignee, labels) are people or
 # internal markers.
-_CLIENT_HISTORY_FIELDS = frozenset(
-    {
-        "state",
-        "status",
-        "due",
-        "milestones",
-        "estimate",
-        "blocked",
-        "title",
-        "completed_at",
-        "created",
-        "deleted",
-    }
-)
+_CLIENT_HISTORY_FIELDS = frozenset(TRACKED_FIELDS) | {"created", "deleted"}
 
 
 class VisibilityPolicy(DomainModel):

@@ -10,17 +10,7 @@ from clientsync.domain.model import ItemChange, ItemState, Snapshot
 from clientsync.domain.retro import MilestoneRetro, Retrospective, build_retrospective
 from clientsync.domain.risk import Risk, RiskRule, Severity
 
-from .builders_risk import (
-    AS_OF,
-    TODAY,
-    ago,
-    days,
-    forecast_with,
-    item,
-    milestone,
-    predicted,
-    snapshot,
-)
+from .builders import AS_OF, TODAY, ago, days, forecast_with, item, milestone, predicted, snapshot
 
 
 def baseline(due: dict[str, date | None], scope: dict[str, str]) -> Baseline:

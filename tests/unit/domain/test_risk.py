@@ -11,12 +11,10 @@ from clientsync.domain.model import ItemState, Snapshot
 from clientsync.domain.risk import Risk, RiskRule, Severity, Trend, assess_risks
 from clientsync.domain.settings import ForecastMode
 
-from .builders_risk import (
+from .builders import (
     AS_OF,
     TODAY,
-    assess,
     days,
-    drift_for,
     forecast_of,
     forecast_with,
     item,
@@ -24,6 +22,7 @@ from .builders_risk import (
     predicted,
     snapshot,
 )
+from .builders_risk import assess, drift_for
 
 # --- overdue ----------------------------------------------------------------------------
 

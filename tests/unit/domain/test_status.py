@@ -13,21 +13,19 @@ from clientsync.domain.risk import Risk, Severity
 from clientsync.domain.settings import ForecastMode, StatusSettings
 from clientsync.domain.status import MilestoneStatus, Rag, StatusView, compute_status
 
-from .builders_status import (
+from .builders import (
     AS_OF,
     TODAY,
     ago,
     days,
-    drift_with,
     forecast_of,
     forecast_with,
     item,
     milestone,
-    notice,
     predicted,
-    risk,
     snapshot,
 )
+from .builders_status import drift_with, notice, risk
 
 
 def status(
