@@ -20,7 +20,13 @@ from .drift_models import (
     DriftEvent,
     DriftKind,
 )
-from .forecast import Forecast, MilestoneForecast, forecast_snapshot, milestone_order
+from .forecast import (
+    Forecast,
+    MilestoneForecast,
+    WorkRecord,
+    forecast_records,
+    milestone_order,
+)
 from .model import ItemState, Milestone, Snapshot, WorkItem
 from .settings import ForecastSettings, ForecastUnit
 
@@ -46,9 +52,7 @@ def change_notices(
         groups.setdefault((event.kind is DriftKind.BUDGET_BURN, event.milestone), []).append(event)
     before = None
     if any(not is_budget and mid is not None for is_budget, mid in groups):
-        before = forecast_snapshot(
-            agreed_snapshot(plan), as_of=as_of, settings=settings, seed=forecast.seed
-        )
+        before = agreed_forecast(plan, as_of=as_of, settings=settings, seed=forecast.seed)
     notices = []
     for (is_budget, mid), group in groups.items():
         if is_budget:
@@ -64,41 +68,34 @@ def change_notices(
 _UNPLANNED_IMPACT = "Not in any milestone, so no milestone's forecast counts it"
 
 
-def agreed_snapshot(plan: Plan) -> Snapshot:
-    """The agreed scope at today's progress: the project as if nothing had drifted.
+def agreed_forecast(
+    plan: Plan, *, as_of: datetime, settings: ForecastSettings, seed: int
+) -> Forecast:
+    """The forecast of the agreed scope at today's progress: as if nothing had drifted.
 
     Open agreed items take their agreed estimates and milestones; agreed items since
     cancelled or deleted are open again; milestones take their agreed dates. Work added
-    since is dropped, except what is done: that is the team's throughput, not scope.
+    since counts only where done: that is the team's throughput, not scope.
     """
     baseline, snapshot = plan.baseline, plan.snapshot
-    items: list[WorkItem] = []
+    scope, agreed_in = baseline.scope, baseline.item_milestones
+    records: list[WorkRecord] = []
+    present: set[str] = set()
     for item in snapshot.items:
-        if item.key not in baseline.scope:
+        present.add(item.key)
+        if item.key not in scope:
             if item.state is ItemState.DONE:
-                items.append(item.model_copy(update={"milestones": ()}))
+                records.append((item.state, item.estimate, (), item.completed_at))
         elif item.state is ItemState.DONE:
-            items.append(item)
+            records.append((item.state, item.estimate, item.milestones, item.completed_at))
         else:
             state = ItemState.TODO if item.state is ItemState.CANCELLED else item.state
-            agreed = _agreed_fields(plan, item.key, state=state)
-            changed = {f: v for f, v in agreed.items() if getattr(item, f) != v}
-            items.append(item.model_copy(update=changed) if changed else item)
-    ids = {i.id for i in snapshot.items}
-    present = {i.key for i in snapshot.items}
-    for key in baseline.scope:
-        if key not in present:
-            fields = _agreed_fields(plan, key, state=ItemState.TODO)
-            items.append(
-                WorkItem(
-                    id=_free_id(f"agreed:{key}", ids),
-                    key=key,
-                    title=key,
-                    created=baseline.captured_at,
-                    updated=baseline.captured_at,
-                    **fields,
-                )
-            )
+            records.append((state, scope[item.key], agreed_in.get(item.key, ()), None))
+    records += [
+        (ItemState.TODO, estimate, agreed_in.get(key, ()), None)
+        for key, estimate in scope.items()
+        if key not in present
+    ]
     milestones = [
         m.model_copy(update={"due": plan.agreed_due(m.id)})
         for m in snapshot.milestones
@@ -109,27 +106,9 @@ def agreed_snapshot(plan: Plan) -> Snapshot:
         for mid, agreed in sorted(plan.agreed.items())
         if mid not in plan.now
     ]
-    # model_copy skips re-validating 100,000 valid items; ids and keys stay unique because
-    # restored items take free ids and only keys missing from the snapshot.
-    return snapshot.model_copy(update={"items": tuple(items), "milestones": tuple(milestones)})
-
-
-def _agreed_fields(plan: Plan, key: str, *, state: ItemState) -> dict[str, Any]:
-    return {
-        "state": state,
-        "completed_at": None,
-        "estimate": plan.baseline.scope[key],
-        "milestones": plan.baseline.item_milestones.get(key, ()),
-    }
-
-
-def _free_id(wanted: str, taken: set[str]) -> str:
-    candidate, n = wanted, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{wanted}#{n}"
-    taken.add(candidate)
-    return candidate
+    return forecast_records(
+        snapshot.project, milestones, records, as_of=as_of, settings=settings, seed=seed
+    )
 
 
 # --- notices ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from math import ceil
 
 import numpy as np
@@ -19,7 +19,7 @@ import numpy.typing as npt
 from pydantic import Field
 
 from .base import DomainModel
-from .model import OPEN_STATES, ItemState, Milestone, Snapshot
+from .model import OPEN_STATES, ItemState, Milestone, Project, Snapshot
 from .settings import ForecastMode, ForecastSettings, ForecastUnit
 
 _SCALE = 1000
@@ -77,6 +77,12 @@ def milestone_order(milestones: Iterable[Milestone]) -> list[Milestone]:
     return sorted(milestones, key=lambda m: (m.due is None, m.due or date.max, m.id))
 
 
+WorkRecord = tuple[ItemState, float | None, tuple[str, ...], datetime | None]
+"""(state, estimate, milestones, completed_at): what the forecast reads of an item.
+
+A plain tuple, not a model: what-if plans build one per item, cheaply."""
+
+
 def forecast_snapshot(
     snapshot: Snapshot,
     *,
@@ -84,11 +90,29 @@ def forecast_snapshot(
     settings: ForecastSettings | None = None,
     seed: int | None = None,
 ) -> Forecast:
+    records = ((i.state, i.estimate, i.milestones, i.completed_at) for i in snapshot.items)
+    return forecast_records(
+        snapshot.project, snapshot.milestones, records, as_of=as_of, settings=settings, seed=seed
+    )
+
+
+def forecast_records(
+    project: Project,
+    milestones: Iterable[Milestone],
+    records: Iterable[WorkRecord],
+    *,
+    as_of: datetime,
+    settings: ForecastSettings | None = None,
+    seed: int | None = None,
+) -> Forecast:
+    """The forecast of a plan given as records: what-if plans need no copied items."""
     settings = settings or ForecastSettings()
-    today = local_date(as_of, snapshot)
-    seed = derive_seed(snapshot.project.id, today) if seed is None else seed
-    open_milestones = milestone_order(m for m in snapshot.milestones if not m.done)
-    work = _gather(snapshot, open_milestones, today, settings.window_days)
+    zone = project.zone
+    today = as_of.astimezone(zone).date()
+    seed = derive_seed(project.id, today) if seed is None else seed
+    milestones = list(milestones)
+    open_milestones = milestone_order(m for m in milestones if not m.done)
+    work = _gather(records, zone, open_milestones, today, settings.window_days)
     unit = settings.unit
     if unit is ForecastUnit.AUTO:
         unit = ForecastUnit.ESTIMATE if work.fully_estimated else ForecastUnit.ITEMS
@@ -106,11 +130,14 @@ def forecast_snapshot(
         thresholds = np.array(remaining, dtype=np.int64)
 
     finish = _simulate(daily, thresholds, settings, seed) if daily.sum() > 0 else None
+    last_done = {mid: moment.astimezone(zone).date() for mid, moment in work.last_done.items()}
     results = [
-        _milestone_result(m, remaining[i], int(thresholds[i]), finish, i, today, snapshot, settings)
+        _milestone_result(
+            m, remaining[i], int(thresholds[i]), finish, i, today, last_done.get(m.id), settings
+        )
         for i, m in enumerate(open_milestones)
     ]
-    results += [_done_result(m, snapshot) for m in snapshot.milestones if m.done]
+    results += [_done_result(m, zone, last_done.get(m.id)) for m in milestones if m.done]
     return Forecast(
         as_of=today,
         unit=unit,
@@ -135,32 +162,45 @@ class _Work:
     fully_estimated: bool
     """Every open item, and every item done in the window or today, has an estimate."""
     mean_estimate: float
+    last_done: dict[str, datetime]
+    """Per milestone id, the latest completion of any of its items."""
 
 
-def _gather(snapshot: Snapshot, ordered: list[Milestone], today: date, window: int) -> _Work:
-    zone = snapshot.project.zone
+def _gather(
+    records: Iterable[WorkRecord],
+    zone: tzinfo,
+    ordered: list[Milestone],
+    today: date,
+    window: int,
+) -> _Work:
     window_start = today - timedelta(days=window)
     position = {m.id: i for i, m in enumerate(ordered)}
     open_work: list[tuple[int, float | None]] = []
     completions: list[tuple[int, float | None]] = []
+    last_done: dict[str, datetime] = {}
     relevant = 0
     unestimated = 0
     known_total = 0.0
     known_count = 0
-    for item in snapshot.items:
-        estimate = item.estimate
+    for state, estimate, milestones, completed_at in records:
         if estimate is not None:
             known_total += estimate
             known_count += 1
-        if item.state in OPEN_STATES:
+        if state in OPEN_STATES:
             relevant += 1
             unestimated += estimate is None
             # An item in several milestones is work for the earliest of them only.
-            slots = [position[m] for m in item.milestones if m in position]
+            slots = [position[m] for m in milestones if m in position]
             if slots:
                 open_work.append((min(slots), estimate))
-        elif item.state is ItemState.DONE and item.completed_at is not None:
-            day = item.completed_at.astimezone(zone).date()
+            continue
+        if completed_at is None:
+            continue
+        for mid in milestones:
+            if mid not in last_done or completed_at > last_done[mid]:
+                last_done[mid] = completed_at
+        if state is ItemState.DONE:
+            day = completed_at.astimezone(zone).date()
             if window_start <= day <= today:
                 relevant += 1
                 unestimated += estimate is None
@@ -172,6 +212,7 @@ def _gather(snapshot: Snapshot, ordered: list[Milestone], today: date, window: i
         fully_estimated=relevant > 0 and unestimated == 0,
         # Forced estimate mode: an unestimated item counts as an average one.
         mean_estimate=known_total / known_count if known_count else 1.0,
+        last_done=last_done,
     )
 
 
@@ -230,7 +271,7 @@ def _milestone_result(
     finish: npt.NDArray[np.int64] | None,
     column: int,
     today: date,
-    snapshot: Snapshot,
+    last_done: date | None,
     settings: ForecastSettings,
 ) -> MilestoneForecast:
     base = {
@@ -239,7 +280,7 @@ def _milestone_result(
         "remaining_cumulative": threshold / _SCALE,
     }
     if threshold <= 0:
-        finished = _last_completion(milestone, snapshot) or today
+        finished = last_done or today
         on_time = None if milestone.due is None else float(finished <= milestone.due)
         return MilestoneForecast(
             **base, p50=finished, p85=finished, p95=finished, probability_on_time=on_time
@@ -272,11 +313,11 @@ def _milestone_result(
     )
 
 
-def _done_result(milestone: Milestone, snapshot: Snapshot) -> MilestoneForecast:
+def _done_result(milestone: Milestone, zone: tzinfo, last_done: date | None) -> MilestoneForecast:
     finished = (
-        local_date(milestone.completed_at, snapshot)
+        milestone.completed_at.astimezone(zone).date()
         if milestone.completed_at is not None
-        else _last_completion(milestone, snapshot)
+        else last_done
     )
     on_time = None
     if milestone.due is not None and finished is not None:
@@ -290,12 +331,3 @@ def _done_result(milestone: Milestone, snapshot: Snapshot) -> MilestoneForecast:
         p95=finished,
         probability_on_time=on_time,
     )
-
-
-def _last_completion(milestone: Milestone, snapshot: Snapshot) -> date | None:
-    moments = [
-        i.completed_at
-        for i in snapshot.items
-        if milestone.id in i.milestones and i.completed_at is not None
-    ]
-    return local_date(max(moments), snapshot) if moments else None
