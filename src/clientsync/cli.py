@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--level",
         choices=("executive", "client", "internal"),
-        help="detail level (default: the audience's, else internal)",
+        help="detail level (default: the audience's, else client; internal shows everything)",
     )
     report.add_argument("--format", choices=("md", "json"), default="md")
     report.add_argument("--out", type=Path, help="write here instead of stdout")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .config import Config
 from .domain.baseline import Baseline, capture_baseline
@@ -121,14 +122,22 @@ def make_report(
     *,
     save: bool = True,
 ) -> Report:
-    """The report for one audience (or the internal view), against the latest baseline."""
-    level = request.level or DetailLevel.INTERNAL
+    """The report for one audience, against the latest baseline.
+
+    Without an audience or a level it is the client's view: what is shown to a client by
+    mistake must be something a client may see (`level=internal` shows everything).
+    """
+    level = request.level or DetailLevel.CLIENT
     audience_name = request.audience or level.value
     if request.audience is not None:
         audience = config.audience(request.audience)
         level = request.level or DetailLevel(audience.level)
     snapshot = current_snapshot(config, store, taken_at=request.as_of)
-    previous_json = store.previous_report(audience_name, before=request.as_of)
+    # The previous report is the last one of an earlier day: re-running today's report
+    # must not shrink "done since the last report" to the minutes between two runs.
+    zone = ZoneInfo(config.project.timezone)
+    start_of_day = datetime.combine(request.as_of.astimezone(zone).date(), time(), zone)
+    previous_json = store.previous_report(audience_name, before=start_of_day)
     previous = Report.model_validate_json(previous_json) if previous_json else None
     policy = VisibilityPolicy(
         internal_labels=tuple(config.visibility.internal_labels),

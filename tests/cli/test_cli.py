@@ -6,7 +6,7 @@ import io
 import json
 import re
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -239,3 +239,21 @@ def test_verbose_shows_the_traceback_behind_the_one_line_error(workspace: Path) 
     assert "Traceback" not in quiet.err
     assert "Traceback" in loud.err
     assert loud.err.rstrip().endswith(quiet.err.strip())
+
+
+def test_done_since_last_counts_from_the_last_report_of_an_earlier_day(workspace: Path) -> None:
+    assert cli("sync").code == 0
+    first = json.loads(cli("report", "--format", "json", now=NOW - timedelta(days=3)).out)
+    assert first["status"]["since"] is None  # no report before it
+    today = json.loads(cli("report", "--format", "json").out)
+    again = json.loads(cli("report", "--format", "json", now=NOW + timedelta(hours=2)).out)
+    assert today["status"]["since"] == "2026-11-20"
+    assert again["status"]["since"] == "2026-11-20"  # not the run two hours earlier
+
+
+def test_report_defaults_to_the_clients_view(workspace: Path) -> None:
+    assert cli("sync").code == 0
+    default = json.loads(cli("report", "--format", "json").out)
+    internal = json.loads(cli("report", "--format", "json", "--level", "internal").out)
+    assert default["level"] == "client"
+    assert internal["level"] == "internal"

@@ -19,10 +19,9 @@ from .status import Rag, StatusView, compute_status
 from .visibility import (
     DetailLevel,
     VisibilityPolicy,
-    hidden_item_keys,
+    redact,
     visible_baseline,
     visible_history,
-    visible_snapshot,
 )
 
 SCHEMA_VERSION = 1
@@ -103,8 +102,7 @@ def _build(
 ) -> Report:
     settings = settings or ReportSettings()
     policy = policy or VisibilityPolicy()
-    hidden = hidden_item_keys(snapshot, policy) if level is not DetailLevel.INTERNAL else set()
-    seen = visible_snapshot(snapshot, level, policy)
+    seen, hidden = redact(snapshot, level, policy)
     seen_history = visible_history(history, hidden, level)
 
     forecast = forecast_snapshot(seen, as_of=as_of, settings=settings.forecast)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import Field
 
@@ -83,37 +83,49 @@ def visible_snapshot(
     snapshot: Snapshot, level: DetailLevel, policy: VisibilityPolicy | None = None
 ) -> Snapshot:
     """The snapshot as an audience at `level` may see it."""
+    return redact(snapshot, level, policy or VisibilityPolicy()).snapshot
+
+
+class Redacted(NamedTuple):
+    snapshot: Snapshot
+    hidden_keys: frozenset[str]
+    """Keys of the items removed: the baseline and history must forget them too."""
+
+
+def redact(snapshot: Snapshot, level: DetailLevel, policy: VisibilityPolicy) -> Redacted:
+    """The snapshot as `level` may see it, and the keys of the items it hides."""
     if level is DetailLevel.INTERNAL:
-        return snapshot
-    policy = policy or VisibilityPolicy()
-    hidden_keys = hidden_item_keys(snapshot, policy)
-    hidden_ids = {i.id for i in snapshot.items if i.key in hidden_keys}
-    blank = {f: BLANK_VALUES[f] for f in policy.hidden_fields(level) if f in BLANK_VALUES}
+        return Redacted(snapshot, frozenset())
+    hidden = hidden_item_keys(snapshot, policy)
+    blank = [(f, BLANK_VALUES[f]) for f in sorted(policy.hidden_fields(level)) if f in BLANK_VALUES]
     marks = {label.casefold() for label in policy.internal_labels}
+    keep_labels = "labels" not in policy.hidden_fields(level)
+    extra_keys = policy.client_extra_keys if level is DetailLevel.CLIENT else ()
     items = []
     for item in snapshot.items:
-        if item.id in hidden_ids:
+        if item.key in hidden:
             continue
         # Copy only what changes: most items differ in a field or two, if at all.
-        update = {f: v for f, v in blank.items() if getattr(item, f) != v}
-        if "extra" in update and level is DetailLevel.CLIENT:
-            kept = {k: item.extra[k] for k in policy.client_extra_keys if k in item.extra}
-            update["extra"] = kept
+        update = {f: v for f, v in blank if getattr(item, f) != v}
+        if "extra" in update and extra_keys:
+            kept = {k: item.extra[k] for k in extra_keys if k in item.extra}
             if kept == item.extra:
                 del update["extra"]
-        if "labels" not in blank and item.labels:
-            labels = tuple(label for label in item.labels if label.casefold() not in marks)
-            if labels != item.labels:
-                update["labels"] = labels
-        if hidden_keys:
-            if any(k in hidden_keys for k in item.blocks):
-                update["blocks"] = tuple(k for k in item.blocks if k not in hidden_keys)
-            if any(k in hidden_keys for k in item.blocked_by):
-                update["blocked_by"] = tuple(k for k in item.blocked_by if k not in hidden_keys)
-            if item.parent in hidden_keys:
+            else:
+                update["extra"] = kept
+        if keep_labels and item.labels and not marks.isdisjoint(map(str.casefold, item.labels)):
+            update["labels"] = tuple(
+                label for label in item.labels if label.casefold() not in marks
+            )
+        if hidden:
+            if item.blocks and not hidden.isdisjoint(item.blocks):
+                update["blocks"] = tuple(k for k in item.blocks if k not in hidden)
+            if item.blocked_by and not hidden.isdisjoint(item.blocked_by):
+                update["blocked_by"] = tuple(k for k in item.blocked_by if k not in hidden)
+            if item.parent in hidden:
                 update["parent"] = None
         items.append(item.model_copy(update=update) if update else item)
-    return snapshot.model_copy(update={"items": tuple(items)})
+    return Redacted(snapshot.model_copy(update={"items": tuple(items)}), hidden)
 
 
 def hidden_item_keys(snapshot: Snapshot, policy: VisibilityPolicy) -> frozenset[str]:
@@ -123,7 +135,7 @@ def hidden_item_keys(snapshot: Snapshot, policy: VisibilityPolicy) -> frozenset[
         i.key
         for i in snapshot.items
         if i.visibility is Visibility.INTERNAL
-        or (i.labels and any(label.casefold() in marks for label in i.labels))
+        or (i.labels and not marks.isdisjoint(map(str.casefold, i.labels)))
     }
     children: dict[str, list[str]] = {}
     for item in snapshot.items:
