@@ -17,6 +17,7 @@ from .connectors.file import FileConnector
 from .domain.model import Snapshot
 from .domain.report import Report
 from .domain.visibility import DetailLevel
+from .render.html import render_html
 from .render.markdown import render_markdown
 from .services import ReportRequest, capture_project_baseline, make_report
 from .store import Store
@@ -66,7 +67,12 @@ def run_demo(example: Path, out: Path, *, progress: Callable[[str], None]) -> De
             request = ReportRequest(as_of=taken_at, level=level)
             report = make_report(config, store, request)
             reports[level.value] = report
-            for suffix, text in (("md", render_markdown(report)), ("json", report.to_json())):
+            rendered = (
+                ("md", render_markdown(report)),
+                ("html", render_html(report)),
+                ("json", report.to_json()),
+            )
+            for suffix, text in rendered:
                 target = out / f"{level.value}-report.{suffix}"
                 target.write_text(text, encoding="utf-8")
                 files.append(target)

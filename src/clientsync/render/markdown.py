@@ -22,7 +22,7 @@ def md(text: object) -> str:
     return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: Report, *, next_update: date | None = None) -> str:
     lines: list[str] = []
     status = report.status
     lines += [
@@ -51,6 +51,8 @@ def render_markdown(report: Report) -> str:
         lines += [f"- {md(d.title)}" + _since(d.since) for d in status.decisions_needed]
     if detailed:
         lines += _section("Open requests", status.client_requests, _request_line)
+    if next_update is not None:
+        lines += ["", "## Next update", "", f"The next update is due on {next_update.isoformat()}."]
     lines += [
         "",
         "---",
