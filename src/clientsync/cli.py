@@ -1,7 +1,8 @@
 """The `clientsync` command: parse, call the library, print, exit with a documented code.
 
 Exit codes: 0 ok; 1 a --fail-on gate tripped; 2 usage or configuration error; 3 tracker,
-sync or store error. Data goes to stdout, progress and errors to stderr.
+sync or store error, or a failed (or paused) delivery. Data goes to stdout, progress and
+errors to stderr.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class ExitCode(IntEnum):
     GATE_TRIPPED = 1
     USAGE = 2
     TRACKER = 3
+    DELIVERY = 3  # a send failed or an audience is paused (an alias of TRACKER)
 
 
 GATES = ("red", "amber", "risk:high", "risk:critical")
@@ -49,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="clientsync",
         description="Keep a project's clients informed from its tracker.",
         epilog="Exit codes: 0 ok, 1 a --fail-on gate tripped, 2 usage or config error, "
-        "3 tracker, sync or store error.",
+        "3 tracker, sync, store or delivery error.",
     )
     parser.add_argument("--version", action="version", version=f"clientsync {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details and tracebacks")
@@ -89,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     baseline_commands.add_parser("list", help="list baselines, newest last")
     show = baseline_commands.add_parser("show", help="print a baseline as JSON")
     show.add_argument("id", nargs="?", help="default: the latest")
+    accept = baseline_commands.add_parser(
+        "accept", help="record the client's sign-off on a change notice (new baseline)"
+    )
+    accept.add_argument("--notice", required=True, help="the notice: a milestone id, or budget")
+    accept.add_argument("--by", required=True, help="who signed it off (client contact)")
+    accept.add_argument("--note", help="what was agreed, where")
 
     report = commands.add_parser("report", help="build the report from the store")
     report.add_argument("--audience", help="an [[audiences]] name (sets the detail level)")
@@ -106,6 +114,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         choices=GATES,
         help="exit 1 when the gate trips (repeatable)",
+    )
+
+    commands.add_parser(
+        "plan", help="per audience: next due date, what it receives, what is withheld and why"
+    )
+    publish = commands.add_parser("publish", help="send each audience what is due, exactly once")
+    publish.add_argument("--dry-run", action="store_true", help="show what would go; send nothing")
+    publish.add_argument(
+        "--force",
+        action="store_true",
+        help="send even if this period was sent or nothing changed (same content goes once)",
+    )
+    publish.add_argument(
+        "--audience", action="append", default=[], help="only this audience (repeatable)"
+    )
+    publish.add_argument(
+        "--resume",
+        action="append",
+        default=[],
+        metavar="AUDIENCE",
+        help="un-pause an audience paused after failed sends, then publish (repeatable)",
     )
 
     schema = commands.add_parser("schema", help="print a JSON Schema")

@@ -14,6 +14,7 @@ from .errors import ConfigError
 from .render.markdown import render_markdown
 from .services import (
     ReportRequest,
+    accept_change_notice,
     capture_project_baseline,
     example_dir,
     make_report,
@@ -33,6 +34,8 @@ def run(args: argparse.Namespace, ctx: _Context) -> ExitCode:
         "sync": cmd_sync,
         "baseline": cmd_baseline,
         "report": cmd_report,
+        "plan": cmd_plan,
+        "publish": cmd_publish,
         "schema": cmd_schema,
         "demo": cmd_demo,
     }[args.command]
@@ -108,6 +111,20 @@ def cmd_baseline(args: argparse.Namespace, ctx: _Context) -> ExitCode:
                 f"captured baseline {baseline.id}: {len(baseline.scope)} items, "
                 f"{len(baseline.milestones)} milestones, agreed by {baseline.agreed_by}"
             )
+        elif args.baseline_command == "accept":
+            baseline = accept_change_notice(
+                config,
+                store,
+                notice_id=args.notice,
+                agreed_by=args.by,
+                now=ctx.clock.now(),
+                note=args.note,
+            )
+            print(baseline.id, file=ctx.out)
+            ctx.progress(
+                f"{args.by} accepted change notice {args.notice}: baseline {baseline.id} is "
+                "now the agreed expectation (earlier baselines are kept)"
+            )
         elif args.baseline_command == "list":
             for b in store.baselines():
                 print(
@@ -165,4 +182,46 @@ def cmd_demo(args: argparse.Namespace, ctx: _Context) -> ExitCode:
 
     result = run_demo(example_dir(), args.out, progress=ctx.progress)
     ctx.out.write(result.summary)
+    return ExitCode.OK
+
+
+def cmd_plan(args: argparse.Namespace, ctx: _Context) -> ExitCode:
+    from .publish import plan_audiences
+
+    config = load_config(ctx.config_path)
+    if not config.audiences:
+        raise ConfigError(f"{ctx.config_path}: no [[audiences]]; add one to plan updates")
+    with open_store(config) as store:
+        plans = plan_audiences(config, store, now=ctx.clock.now())
+    for index, plan in enumerate(plans):
+        if index:
+            print("", file=ctx.out)
+        print("\n".join(plan.lines()), file=ctx.out)
+    return ExitCode.OK
+
+
+def cmd_publish(args: argparse.Namespace, ctx: _Context) -> ExitCode:
+    from .publish import publish_due
+
+    config = load_config(ctx.config_path)
+    with open_store(config) as store:
+        result = publish_due(
+            config,
+            store,
+            now=ctx.clock.now(),
+            env=ctx.env,
+            dry_run=args.dry_run,
+            force=args.force,
+            audiences=args.audience,
+            resume=args.resume,
+        )
+    for name in args.resume:
+        ctx.progress(f"resumed {name}")
+    for outcome in result.outcomes:
+        print(outcome.line(), file=ctx.out)
+    if args.dry_run:
+        ctx.progress("dry run: nothing was sent")
+    if result.failed:
+        ctx.progress("some updates were not delivered; they are retried on the next run")
+        return ExitCode.DELIVERY
     return ExitCode.OK

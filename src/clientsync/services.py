@@ -168,3 +168,46 @@ def example_dir() -> Path:
     if checkout.is_dir():
         return checkout
     raise ConfigError("the bundled example is missing from this installation; reinstall clientsync")
+
+
+def accept_change_notice(
+    config: Config,
+    store: Store,
+    *,
+    notice_id: str,
+    agreed_by: str,
+    now: datetime,
+    note: str | None = None,
+) -> Baseline:
+    """Record the client's sign-off on a change notice: the current plan becomes a new
+    baseline version (the old one is kept), saying who accepted which notice.
+
+    A notice is named by its milestone's id, or `budget`, as the reports list them.
+    """
+    current = store.baseline()
+    if current is None:
+        raise ConfigError(
+            "no baseline yet, so no change notice to accept; run "
+            "`clientsync baseline capture --agreed-by NAME` first"
+        )
+    report = make_report(
+        config, store, ReportRequest(as_of=now, level=DetailLevel.INTERNAL), save=False
+    )
+    notices = {(n.milestone or "budget"): n for n in report.drift.notices}
+    notice = notices.get(notice_id)
+    if notice is None:
+        known = ", ".join(sorted(notices)) or "none: nothing has drifted from the baseline"
+        raise ConfigError(f"no change notice {notice_id!r}; open notices: {known}")
+    accepted = f"accepted change notice {notice_id} ({notice.milestone_name}): " + "; ".join(
+        notice.what
+    )
+    return capture_project_baseline(
+        config,
+        store,
+        now=now,
+        agreed_by=agreed_by,
+        note=f"{accepted}. {note}" if note else accepted,
+        budget_hours=current.budget_hours,
+        assumptions=current.assumptions,
+        constraints=current.constraints,
+    )

@@ -7,7 +7,7 @@ implement.
 
 from .codec import HistoryEntry, payload_digest
 from .schema import SCHEMA_VERSION
-from .sqlite import DEFAULT_BUSY_TIMEOUT, PublishRecord, Store
+from .sqlite import DEFAULT_BUSY_TIMEOUT, PublishRecord, PublishState, Store
 from .writer import ItemRow, MilestoneRow, StoredItem, StoredMilestone, SyncWriter
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "ItemRow",
     "MilestoneRow",
     "PublishRecord",
+    "PublishState",
     "Store",
     "StoredItem",
     "StoredMilestone",

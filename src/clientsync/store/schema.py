@@ -114,7 +114,23 @@ def _v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+def _v2(conn: sqlite3.Connection) -> None:
+    # The publish log names what was sent (a hash of the rendered content), and each
+    # audience keeps its run of consecutive failed sends, paused at a threshold.
+    conn.execute("ALTER TABLE publish_log ADD COLUMN content_hash TEXT")
+    conn.execute(
+        """
+        CREATE TABLE publish_state (
+            audience TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            paused_at TEXT
+        )
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
