@@ -182,7 +182,7 @@ def accept_change_notice(
     """Record the client's sign-off on a change notice: the current plan becomes a new
     baseline version (the old one is kept), saying who accepted which notice.
 
-    A notice is named by its milestone's id, or `budget`, as the reports list them.
+    A notice is named by its id (`ChangeNotice.id`), as the reports list them.
     """
     current = store.baseline()
     if current is None:
@@ -193,7 +193,7 @@ def accept_change_notice(
     report = make_report(
         config, store, ReportRequest(as_of=now, level=DetailLevel.INTERNAL), save=False
     )
-    notices = {(n.milestone or "budget"): n for n in report.drift.notices}
+    notices = {n.id: n for n in report.drift.notices}
     notice = notices.get(notice_id)
     if notice is None:
         known = ", ".join(sorted(notices)) or "none: nothing has drifted from the baseline"

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import DomainModel, UtcDatetime
 from .model import JsonValue
@@ -27,6 +28,8 @@ class DriftKind(StrEnum):
 
 REASON_NEEDED = "reason needed"
 BUDGET_SUBJECT = "budget"
+UNPLANNED_NOTICE = "unplanned"
+"""The id of the notice for work added outside any milestone."""
 
 
 class DriftEvent(DomainModel):
@@ -79,6 +82,19 @@ class ChangeNotice(DomainModel):
     reasons: tuple[str, ...] = Field((), description="The distinct reasons given.")
     unexplained: tuple[str, ...] = Field((), description="Subjects of changes with no reason.")
 
+    id: str = Field(
+        "",
+        description="Stable across reports: the milestone's id, `budget`, or `unplanned` "
+        "(work added outside any milestone). `clientsync baseline accept --notice ID` takes it.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("id"):
+            return {**data, "id": _notice_id(data)}
+        return data
+
 
 class BudgetBurn(DomainModel):
     budget_hours: float
@@ -96,3 +112,13 @@ class DriftView(DomainModel):
     milestones: tuple[MilestoneDrift, ...] = ()
     notices: tuple[ChangeNotice, ...] = ()
     budget: BudgetBurn | None = None
+
+
+def _notice_id(data: dict[str, Any]) -> str:
+    if data.get("milestone") is not None:
+        return str(data["milestone"])
+    kinds = {
+        event.kind if isinstance(event, DriftEvent) else event.get("kind")
+        for event in data.get("events", ())
+    }
+    return BUDGET_SUBJECT if DriftKind.BUDGET_BURN in kinds else UNPLANNED_NOTICE

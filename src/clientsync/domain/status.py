@@ -402,7 +402,7 @@ def _change_decisions(ctx: _Context, drift: DriftView | None) -> list[Decision]:
         decisions.append(
             Decision(
                 kind="change-notice",
-                subject=notice.milestone if notice.milestone is not None else "budget",
+                subject=notice.id,
                 title=f"Agree the change to '{notice.milestone_name}': " + "; ".join(notice.what),
                 since=ctx.local(min(moments)) if moments else None,
             )

@@ -59,8 +59,8 @@ def current_period(
 
 
 def notice_id(notice: ChangeNotice) -> str:
-    """A change notice's stable name: its milestone's id, or `budget`."""
-    return notice.milestone or "budget"
+    """A change notice's stable name (see `ChangeNotice.id`)."""
+    return notice.id
 
 
 def change_signature(report: Report) -> str:

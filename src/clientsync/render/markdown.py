@@ -11,6 +11,7 @@ from clientsync.domain.report import Report
 from clientsync.domain.risk import Risk
 from clientsync.domain.status import ItemSummary, MilestoneStatus
 from clientsync.domain.visibility import DetailLevel
+from clientsync.render.sections import AWAITING_SIGN_OFF
 
 _RAG_BADGE = {"green": "🟢 Green", "amber": "🟠 Amber", "red": "🔴 Red"}
 _Line = Callable[[ItemSummary], str]
@@ -156,12 +157,15 @@ def _changes(report: Report) -> list[str]:
     if not drift.notices:
         return [*lines, "", "No changes since the baseline."]
     for notice in drift.notices:
-        lines += _notice(notice)
+        lines += _notice(notice, show_id=report.level is DetailLevel.INTERNAL)
     return lines
 
 
-def _notice(notice: ChangeNotice) -> list[str]:
-    lines = ["", f"### {md(notice.milestone_name)}", ""]
+def _notice(notice: ChangeNotice, *, show_id: bool) -> list[str]:
+    lines = ["", f"### {md(notice.milestone_name)} — {AWAITING_SIGN_OFF.lower()}", ""]
+    if show_id:
+        # What the project manager types to record the client's sign-off.
+        lines += [f"_Accept with `clientsync baseline accept --notice {notice.id} --by NAME`._", ""]
     lines += [f"- {md(what)}" for what in notice.what]
     lines += ["", f"**Why:** {md(notice.why)}", "", f"**Impact:** {md(notice.impact)}"]
     if notice.options:

@@ -43,6 +43,7 @@ def notice(
             ),
         )
     return ChangeNotice(
+        id=milestone_id or name.lower(),
         milestone=milestone_id,
         milestone_name=name,
         what=what,

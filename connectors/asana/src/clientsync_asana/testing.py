@@ -1,0 +1,69 @@
+"""Test support for users of the Asana connector: the fake Asana and a contract backend.
+
+from clientsync_asana.testing import FakeAsana
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from clientsync.testing import RateLimited, ServerError
+
+from .fake import FakeAsana
+
+__all__ = ["AsanaContractBackend", "FakeAsana"]
+
+
+class AsanaContractBackend:
+    """Drives a running `FakeAsana` through clientsync's `ContractBackend` API.
+
+    Items get their key from a custom ID field ("ID"), as Asana's custom task IDs do.
+    """
+
+    page_size = 100
+
+    def __init__(self, server: FakeAsana, *, project_name: str = "Contract") -> None:
+        self.server = server
+        self.project = server.add_project(project_name)
+
+    @property
+    def secret(self) -> str:
+        return self.server.token
+
+    @property
+    def url(self) -> str:
+        return self.server.api_url
+
+    def add_item(self, key: str, title: str, **fields: Any) -> str:
+        custom_id = {
+            "gid": "1100000000000001",
+            "resource_type": "custom_field",
+            "name": "ID",
+            "resource_subtype": "text",
+            "representation_type": "custom_id",
+            "display_value": key,
+        }
+        return self.server.add_task(self.project, title, custom_fields=[custom_id], **fields)
+
+    def update_item(self, item_id: str, **fields: Any) -> None:
+        if "title" in fields:
+            fields["name"] = fields.pop("title")
+        self.server.update_task(item_id, **fields)
+
+    def delete_item(self, item_id: str) -> None:
+        self.server.delete_task(item_id)
+
+    def fail_next(self, exception_kind: Literal["transient", "fatal"], times: int = 1) -> None:
+        if exception_kind == "transient":
+            for n in range(times):
+                self.server.fail_next(RateLimited(retry_after=1) if n % 2 else ServerError(503))
+        else:
+            self.server.fail_next(ServerError(401), times)
+
+    def posted_count(self) -> int:
+        return len(self.server.status_updates) + sum(
+            1
+            for stories in self.server.stories.values()
+            for story in stories
+            if story["type"] == "comment"
+        )
