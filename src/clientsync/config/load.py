@@ -36,7 +36,7 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None) -> Config:
         data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
-            f"clientsync.toml not found at {path}; run `clientsync init` to write one"
+            f"{path}: config file not found; run `clientsync init` to write one"
         ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror}); check the path") from None

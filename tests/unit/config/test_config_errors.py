@@ -20,7 +20,7 @@ def test_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert str(caught.value) == (
-        f"clientsync.toml not found at {path}; run `clientsync init` to write one"
+        f"{path}: config file not found; run `clientsync init` to write one"
     )
     assert caught.value.exit_code == 2
 
