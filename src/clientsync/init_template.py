@@ -26,23 +26,23 @@ path = "snapshot.json"             # a Snapshot JSON file, relative to this file
 # Jira Cloud (pip install clientsync-jira):
 # [[sources]]
 # connector = "jira"
-# server = "https://your-company.atlassian.net"
+# url = "https://your-company.atlassian.net"
 # project = "WEB"
 # email_env = "JIRA_EMAIL"
-# api_token_env = "JIRA_API_TOKEN"
+# token_env = "JIRA_API_TOKEN"
 #
 # Trello (pip install clientsync-trello):
 # [[sources]]
 # connector = "trello"
-# board = "your-board-id"
+# board_id = "your-board-id"
 # api_key_env = "TRELLO_API_KEY"
 # token_env = "TRELLO_TOKEN"
 #
 # Asana (pip install clientsync-asana):
 # [[sources]]
 # connector = "asana"
-# project = "your-project-gid"
-# access_token_env = "ASANA_ACCESS_TOKEN"
+# project = "1207139462811000"
+# token_env = "ASANA_ACCESS_TOKEN"
 
 [store]
 path = ".clientsync/state.db"      # relative to this file
