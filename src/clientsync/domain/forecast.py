@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from math import ceil
 
 import numpy as np
@@ -174,6 +174,9 @@ def _gather(
     window: int,
 ) -> _Work:
     window_start = today - timedelta(days=window)
+    # The window's first instant: completions before it are skipped without converting
+    # each one to the project's zone.
+    window_opens = datetime.combine(window_start, time(), zone)
     position = {m.id: i for i, m in enumerate(ordered)}
     open_work: list[tuple[int, float | None]] = []
     completions: list[tuple[int, float | None]] = []
@@ -199,7 +202,7 @@ def _gather(
         for mid in milestones:
             if mid not in last_done or completed_at > last_done[mid]:
                 last_done[mid] = completed_at
-        if state is ItemState.DONE:
+        if state is ItemState.DONE and completed_at >= window_opens:
             day = completed_at.astimezone(zone).date()
             if window_start <= day <= today:
                 relevant += 1
