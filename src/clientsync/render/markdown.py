@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 
 from clientsync.domain.drift import ChangeNotice
 from clientsync.domain.report import Report
 from clientsync.domain.risk import Risk
-from clientsync.domain.status import ItemSummary, MilestoneStatus
+from clientsync.domain.status import MilestoneStatus
 from clientsync.domain.visibility import DetailLevel
-from clientsync.render.sections import AWAITING_SIGN_OFF
+from clientsync.render.sections import (
+    AWAITING_SIGN_OFF,
+    ItemLine,
+    ItemSection,
+    item_sections,
+    open_requests,
+    visible_risks,
+)
 
 _RAG_BADGE = {"green": "🟢 Green", "amber": "🟠 Amber", "red": "🔴 Red"}
-_Line = Callable[[ItemSummary], str]
 _SPECIAL = re.compile(r"([\\`*_\[\]<|#])")
 
 
 def md(text: object) -> str:
     """Escape tracker text so it renders as the literal words it is, on one line."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _escape(" ".join(str(text).split()))
+
+
+def _escape(text: str) -> str:
+    return _SPECIAL.sub(r"\\\1", text)
 
 
 def render_markdown(report: Report, *, next_update: date | None = None) -> str:
@@ -37,21 +47,16 @@ def render_markdown(report: Report, *, next_update: date | None = None) -> str:
         lines += ["", f"_Covering {status.since.isoformat()} to {status.as_of.isoformat()}._"]
     lines += ["", "## Milestones", ""]
     lines += _milestone_table(status.milestones)
-    detailed = report.level is not DetailLevel.EXECUTIVE
-    if detailed:
-        lines += _section("Done since the last report", status.done_since_last, _done_line)
-        lines += _section("In progress", status.in_progress, _item_line)
-        lines += _section("Blocked", status.blocked, _blocked_line)
-        lines += _section("Overdue", status.overdue, _overdue_line)
-        lines += _section("Coming up", status.coming_up, _due_line)
-    risks = report.risks if detailed else tuple(r for r in report.risks if r.severity.rank >= 2)
-    lines += _risks(risks)
+    for section in item_sections(report):
+        lines += _item_section(section)
+    lines += _risks(visible_risks(report))
     lines += _changes(report)
     if status.decisions_needed:
         lines += ["", "## Decisions needed from you", ""]
         lines += [f"- {md(d.title)}" + _since(d.since) for d in status.decisions_needed]
-    if detailed:
-        lines += _section("Open requests", status.client_requests, _request_line)
+    requests = open_requests(report)
+    if requests is not None:
+        lines += _item_section(requests)
     if next_update is not None:
         lines += ["", "## Next update", "", f"The next update is due on {next_update.isoformat()}."]
     lines += [
@@ -90,43 +95,15 @@ def _milestone_table(milestones: Iterable[MilestoneStatus]) -> list[str]:
     return rows
 
 
-def _section(title: str, items: tuple[ItemSummary, ...], line: _Line) -> list[str]:
-    if not items:
-        return []
-    return ["", f"## {title}", "", *(line(item) for item in items)]
+def _item_section(section: ItemSection) -> list[str]:
+    return ["", f"## {section.title}", "", *(_item_line(line) for line in section.lines)]
 
 
-def _ref(item: ItemSummary) -> str:
-    key = md(item.key)
-    label = f"[{key}]({item.url})" if item.url and _safe_url(item.url) else f"**{key}**"
-    return f"{label} {md(item.title)}"
-
-
-def _item_line(item: ItemSummary) -> str:
-    return f"- {_ref(item)}"
-
-
-def _done_line(item: ItemSummary) -> str:
-    when = f" (done {item.completed_at.date().isoformat()})" if item.completed_at else ""
-    return f"- {_ref(item)}{when}"
-
-
-def _blocked_line(item: ItemSummary) -> str:
-    why = f": {md(item.note)}" if item.note else ""
-    age = f" — blocked {item.age_days} days" if item.age_days is not None else ""
-    return f"- {_ref(item)}{why}{age}"
-
-
-def _overdue_line(item: ItemSummary) -> str:
-    return f"- {_ref(item)} — due {_date(item.due)}, {item.age_days} days overdue"
-
-
-def _due_line(item: ItemSummary) -> str:
-    return f"- {_ref(item)} — due {_date(item.due)}"
-
-
-def _request_line(item: ItemSummary) -> str:
-    return f"- {_ref(item)} — open {item.age_days} days ({md(item.status or item.state.value)})"
+def _item_line(line: ItemLine) -> str:
+    key = md(line.key)
+    label = f"[{key}]({line.url})" if line.url else f"**{key}**"
+    # The detail is already one line: escape it without trimming its leading space.
+    return f"- {label} {md(line.title)}{_escape(line.detail)}"
 
 
 def _risks(risks: tuple[Risk, ...]) -> list[str]:
@@ -180,7 +157,3 @@ def _date(value: date | None) -> str:
 
 def _since(value: date | None) -> str:
     return f" (since {value.isoformat()})" if value is not None else ""
-
-
-def _safe_url(url: str) -> bool:
-    return url.startswith(("https://", "http://")) and not any(c in url for c in " ()<>")
