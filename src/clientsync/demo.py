@@ -17,6 +17,7 @@ from .connectors.file import FileConnector
 from .domain.model import Snapshot
 from .domain.report import Report
 from .domain.visibility import DetailLevel
+from .publish.preview import plan_audiences
 from .render.html import render_html
 from .render.markdown import render_markdown
 from .services import ReportRequest, capture_project_baseline, make_report
@@ -76,11 +77,16 @@ def run_demo(example: Path, out: Path, *, progress: Callable[[str], None]) -> De
                 target = out / f"{level.value}-report.{suffix}"
                 target.write_text(text, encoding="utf-8")
                 files.append(target)
+        # What the example's communication plan would send, and what it withholds.
+        plans = plan_audiences(config, store, now=taken_at)
     client = reports["client"]
-    return DemoResult(reports=reports, files=tuple(files), summary=_summary(client, files))
+    plan_lines = [line for plan in plans for line in plan.lines()]
+    return DemoResult(
+        reports=reports, files=tuple(files), summary=_summary(client, files, plan_lines)
+    )
 
 
-def _summary(report: Report, files: list[Path]) -> str:
+def _summary(report: Report, files: list[Path], plan_lines: list[str]) -> str:
     status = report.status
     lines = [
         f"{report.project.name}: overall {status.overall.rag.value.upper()} "
@@ -94,4 +100,6 @@ def _summary(report: Report, files: list[Path]) -> str:
     counts = ", ".join(f"{n} {s}" for s, n in sorted(by_severity.items()))
     lines.append(f"  risks: {counts or 'none'}; change notices: {len(report.drift.notices)}")
     lines += [f"  wrote {path}" for path in files]
+    lines += ["", "What each audience would receive (clientsync plan):"]
+    lines += [f"  {line}" for line in plan_lines]
     return "\n".join(lines) + "\n"

@@ -229,6 +229,9 @@ def test_demo_writes_reports_and_a_summary(tmp_path: Path) -> None:
     assert (tmp_path / "demo" / "client-report.md").exists()
     assert (tmp_path / "demo" / "client-report.json").exists()
     assert "synced 2026-10-26.json" in run.err
+    assert "What each audience would receive" in run.out
+    assert "acme-sponsor (client, weekly on mon)" in run.out
+    assert "2 internal item(s) hidden" in run.out
 
 
 def test_verbose_shows_the_traceback_behind_the_one_line_error(workspace: Path) -> None:
