@@ -136,9 +136,11 @@ def main() -> None:
     print(
         f"  ours: {our_requests} requests vs target <= {math.floor(1.05 * data_pages) + metadata}"
     )
+    # Checked against tap-jira 2.6.0 (PyPI): JiraClient.url() strips the scheme from
+    # base_url and prepends "https://", so it cannot reach a plain-HTTP fake on loopback.
     print(
-        "  tap-jira: not run (not installed; it cannot be pointed at a local URL without "
-        "its Singer runtime)"
+        "  tap-jira: not run: tap-jira 2.6.0 forces https:// onto base_url, so it cannot be "
+        "pointed at this plain-HTTP loopback fake"
     )
     conn.send(("stop", None))
     conn.recv()

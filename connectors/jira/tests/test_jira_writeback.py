@@ -55,3 +55,34 @@ def test_data_center_comment_is_a_string(retry: RetryPolicy, jira_connect: Any) 
         jira_connect(server, "CS", retry).post_update("CS-1", "Hello", idempotency_key="k")
         body = server.data.comments[int(target)][0]["body"]
         assert isinstance(body, str) and body.startswith("Hello")
+
+
+def test_update_as_an_issue_property_is_written_once_per_key(
+    fake_jira: FakeJira, retry: RetryPolicy, jira_connect: Any
+) -> None:
+    target = int(fake_jira.add_item("CS-9", "Client updates"))
+    connector = jira_connect(fake_jira, "CS", retry, deployment="cloud", updates_as="property")
+    first = connector.post_update("CS-9", "Status: green", idempotency_key="wk-48")
+    puts = fake_jira.count("/rest/api/3/issue/CS-9/properties", method="PUT")
+    again = connector.post_update("CS-9", "Status: green", idempotency_key="wk-48")
+    assert first == again == "CS-9/properties/clientsync.update"
+    assert fake_jira.count("/rest/api/3/issue/CS-9/properties", method="PUT") == puts == 1
+    assert fake_jira.data.properties[(target, "clientsync.update")]["body"] == "Status: green"
+
+    connector.post_update("CS-9", "Status: amber", idempotency_key="wk-49")
+    assert fake_jira.count("/rest/api/3/issue/CS-9/properties", method="PUT") == 2
+    assert fake_jira.data.properties[(target, "clientsync.update")]["body"] == "Status: amber"
+    assert fake_jira.posted_count() == 0  # no comment was posted
+
+
+def test_an_oversized_property_is_refused_with_a_clear_error(
+    fake_jira: FakeJira, retry: RetryPolicy, jira_connect: Any
+) -> None:
+    import pytest
+
+    from clientsync.errors import FatalTrackerError
+
+    fake_jira.add_item("CS-9", "Client updates")
+    connector = jira_connect(fake_jira, "CS", retry, deployment="cloud", updates_as="property")
+    with pytest.raises(FatalTrackerError, match="store issue property: HTTP 400"):
+        connector.post_update("CS-9", "x" * 40_000, idempotency_key="big")

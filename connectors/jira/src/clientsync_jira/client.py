@@ -278,6 +278,24 @@ class JiraApi:
         comment = self._call("add comment", client.add_comment, key, body, idempotent=False)
         return str(comment.id)
 
+    def issue_property(self, key: str, name: str) -> Any | None:
+        """The value of issue `key`'s entity property `name`, or None when it has none."""
+        client = self._sdk()
+        try:
+            prop = self._call(
+                "read issue property", client._get_json, f"issue/{key}/properties/{name}"
+            )
+        except FatalTrackerError as error:
+            if error.status == 404:
+                return None
+            raise
+        return prop.get("value") if isinstance(prop, dict) else None
+
+    def set_issue_property(self, key: str, name: str, value: Any) -> None:
+        """PUT the property: a repeat of the same PUT changes nothing, so it may be retried."""
+        client = self._sdk()
+        self._call("store issue property", client.add_issue_property, key, name, value)
+
     # -- classification --------------------------------------------------------------------
 
     def _call(

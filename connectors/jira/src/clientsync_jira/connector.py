@@ -40,7 +40,7 @@ from .mapping import (
 from .options import JiraOptions
 from .reads import BASE_FIELDS, IssueReader
 from .wire import EmbeddedChangelog, History
-from .writeback import CommentWriter
+from .writeback import CommentWriter, PropertyWriter
 
 __all__ = ["JiraConnector"]
 
@@ -283,11 +283,17 @@ class JiraConnector:
     # -- writing ----------------------------------------------------------------------------
 
     def post_update(self, target: str, body: str, *, idempotency_key: str) -> str:
-        """Comment `body` on issue `target` (or `updates_issue`) once per idempotency key."""
+        """Post `body` to issue `target` (or `updates_issue`) once per idempotency key: as a
+        comment, or as the issue entity property `updates_property` (`updates_as`)."""
         issue = target or self.options.updates_issue
         if not issue:
             raise ConfigError("jira connector: name the issue to post to (updates_issue)")
-        writer = CommentWriter(self.api, cloud=self.api.deployment() == "cloud")
+        if self.options.updates_as == "property":
+            writer: CommentWriter | PropertyWriter = PropertyWriter(
+                self.api, name=self.options.updates_property
+            )
+        else:
+            writer = CommentWriter(self.api, cloud=self.api.deployment() == "cloud")
         return writer.post(issue, body, idempotency_key=idempotency_key)
 
 

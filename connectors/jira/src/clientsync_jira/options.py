@@ -51,6 +51,12 @@ class JiraOptions(BaseModel):
     internal_security_levels: tuple[str, ...] = ()
     estimate: Literal["auto", "points", "hours"] = "auto"
     updates_issue: str | None = Field(None, description="Default issue for client updates")
+    updates_as: Literal["comment", "property"] = Field(
+        "comment", description="Post updates as comments, or store them as an issue property"
+    )
+    updates_property: str = Field(
+        "clientsync.update", min_length=1, description="The issue entity property's key"
+    )
 
     @field_validator("url")
     @classmethod

@@ -1,7 +1,9 @@
-"""Client updates as Jira comments, posted exactly once per idempotency key.
+"""Client updates on a Jira issue, written exactly once per idempotency key.
 
-Each comment ends with a marker line `clientsync-update <digest>` (the digest of the
-idempotency key). Before posting, the issue's comments are searched (newest first) for
+An update is a comment, or the value of an issue entity property (`PropertyWriter`: the
+latest update, readable by Jira apps and automation). Each comment ends with a marker line
+`clientsync-update <digest>` (the digest of the idempotency key). Before posting, the
+issue's comments are searched (newest first) for
 the marker; a rerun of the same report finds it and returns the first comment's id. The
 POST itself is never retried blindly: a timeout may hide a comment that landed, so a
 retry starts again from the marker check.
@@ -16,7 +18,7 @@ from typing import Any
 from .client import JiraApi
 from .pagination import OffsetPaginator
 
-__all__ = ["CommentWriter", "marker_for", "to_adf"]
+__all__ = ["CommentWriter", "PropertyWriter", "marker_for", "to_adf"]
 
 
 def marker_for(idempotency_key: str) -> str:
@@ -76,3 +78,24 @@ class CommentWriter:
                     return str(comment.get("id"))
             offsets.advance(page, len(comments))
         return None
+
+
+class PropertyWriter:
+    """The update as an issue entity property, replaced by each new update.
+
+    The stored value carries the marker; a rerun with the same idempotency key finds it and
+    writes nothing. A PUT of the same value is itself idempotent, so it is retried freely.
+    """
+
+    def __init__(self, api: JiraApi, *, name: str) -> None:
+        self.api = api
+        self.name = name
+
+    def post(self, issue: str, body: str, *, idempotency_key: str) -> str:
+        marker = marker_for(idempotency_key)
+        where = f"{issue}/properties/{self.name}"
+        current = self.api.issue_property(issue, self.name)
+        if isinstance(current, dict) and current.get("marker") == marker:
+            return where
+        self.api.set_issue_property(issue, self.name, {"marker": marker, "body": body})
+        return where
