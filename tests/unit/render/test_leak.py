@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clientsync.domain.baseline import capture_baseline
 from clientsync.domain.model import (
-    ItemChange,
     ItemState,
     Milestone,
     Project,
     Snapshot,
     Visibility,
 )
-from clientsync.domain.report import Report, build_report
+from clientsync.domain.report import Report
 from clientsync.domain.visibility import DetailLevel
 from clientsync.render import (
     render_adf_json,
@@ -26,11 +24,10 @@ from clientsync.render import (
     render_markdown,
     render_text,
 )
-from tests.unit.domain.test_visibility import (
+from tests.unit.domain.leaky import (
     AS_OF,
     CANARY,
-    FAST,
-    POLICY,
+    leaky_report,
     leaky_snapshots,
     make_item,
 )
@@ -50,32 +47,6 @@ def every_format(report: Report, *, charts: bool) -> dict[str, str]:
         "asana": "\n".join(asana),
         "email": "\n".join((email.subject, email.text, email.html)),
     }
-
-
-def leaky_report(snapshot: Snapshot, level: DetailLevel) -> Report:
-    baseline = capture_baseline(snapshot, id="b1", captured_at=AS_OF - timedelta(days=20))
-    history = tuple(
-        ItemChange(
-            key=i.key,
-            field=field,
-            before=f"{CANARY} old",
-            after=f"{CANARY} new",
-            at=AS_OF - timedelta(days=1),
-            reason=f"{CANARY} why",
-        )
-        for i in snapshot.items
-        for field in ("title", "assignee")
-        if field == "assignee" or CANARY in i.title or CANARY in i.key
-    )
-    return build_report(
-        snapshot,
-        as_of=AS_OF,
-        baseline=baseline,
-        history=history,
-        policy=POLICY,
-        settings=FAST,
-        level=level,
-    )
 
 
 @settings(max_examples=25, deadline=None)
