@@ -78,3 +78,37 @@ class ConnectorFactory(Protocol):
     def from_options(
         self, options: Mapping[str, Any], *, env: Mapping[str, str], base_dir: Path
     ) -> TrackerReader: ...
+
+
+@dataclass(frozen=True)
+class WebhookRegistration:
+    """What `register_webhook` did: created a webhook, or says what to do by hand.
+
+    `created` is False where the token does not allow creating webhooks (Jira admin
+    webhooks need a site admin; Asana needs the workspace); `instructions` then tells the
+    user where to click. `secret` is never echoed here: the caller configured it.
+    """
+
+    created: bool
+    webhook_id: str | None
+    instructions: str
+
+
+@runtime_checkable
+class WebhookReader(Protocol):
+    """Turns one verified webhook delivery into a partial read (never a census).
+
+    The handler has already checked the signature and parsed the JSON body. A connector
+    may map the payload directly (Jira sends the issue) or read the changed records back
+    through its API (Asana events carry no values). `deleted` lists items the delivery
+    says were deleted. `cursor` stays None: a delivery does not advance the sync cursor.
+    """
+
+    def read_webhook(self, payload: Mapping[str, Any]) -> ReadResult: ...
+
+
+@runtime_checkable
+class WebhookRegistrar(Protocol):
+    """Creates a webhook on the tracker that calls `url` for this project's changes."""
+
+    def register_webhook(self, url: str, *, secret: str | None = None) -> WebhookRegistration: ...
