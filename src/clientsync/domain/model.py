@@ -6,6 +6,7 @@ never rename them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any, Self
@@ -148,10 +149,23 @@ class Snapshot(DomainModel):
     _item_index: tuple[tuple[WorkItem, ...], dict[str, WorkItem]] | None = PrivateAttr(None)
     _milestone_index: tuple[tuple[Milestone, ...], dict[str, Milestone]] | None = PrivateAttr(None)
 
+    def __eq__(self, other: object) -> bool:
+        # The lookup caches are not part of the value: two snapshots of the same items are
+        # equal whichever of them has been looked into.
+        if not isinstance(other, Snapshot):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
     def item(self, key: str) -> WorkItem | None:
+        return self.items_by_key().get(key)
+
+    def items_by_key(self) -> Mapping[str, WorkItem]:
+        """Every item by key, built once per snapshot and shared by the views (read only)."""
         if self._item_index is None or self._item_index[0] is not self.items:
             self._item_index = (self.items, {i.key: i for i in self.items})
-        return self._item_index[1].get(key)
+        return self._item_index[1]
 
     def milestone(self, milestone_id: str) -> Milestone | None:
         if self._milestone_index is None or self._milestone_index[0] is not self.milestones:

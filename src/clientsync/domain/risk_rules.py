@@ -32,7 +32,7 @@ class RuleContext:
         self.today = today
         self.forecast = forecast
         self.settings = settings
-        self.items = {i.key: i for i in snapshot.items}
+        self.items = snapshot.items_by_key()
         self.milestones = {m.id: m for m in snapshot.milestones}
         self.open_items = [i for i in snapshot.items if i.state in OPEN_STATES]
         self.open_milestones = milestone_order(m for m in snapshot.milestones if not m.done)

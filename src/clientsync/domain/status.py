@@ -22,13 +22,13 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from .base import DomainModel, UtcDatetime
+from .base import DomainModel
 from .drift import DriftView
 from .forecast import Forecast, MilestoneForecast, local_date, milestone_order
 from .model import OPEN_STATES, ItemState, Milestone, Snapshot, WorkItem
-from .ordering import natural_key
 from .risk import Risk, RiskRule, Severity
 from .settings import StatusSettings
+from .status_sections import Decision, ItemSummary, gather_sections
 
 
 class Rag(StrEnum):
@@ -46,21 +46,6 @@ class RagStatus(DomainModel):
     reasons: tuple[str, ...] = ()
 
 
-class ItemSummary(DomainModel):
-    """One line of a report section: what the reader needs about an item."""
-
-    key: str
-    title: str
-    url: str | None = None
-    state: ItemState
-    status: str = ""
-    milestones: tuple[str, ...] = ()
-    due: date | None = None
-    completed_at: UtcDatetime | None = None
-    age_days: int | None = Field(None, description="Days in the section's condition.")
-    note: str | None = Field(None, description="Blocked reason, waiting on whom, and so on.")
-
-
 class MilestoneStatus(DomainModel):
     id: str
     name: str
@@ -73,15 +58,6 @@ class MilestoneStatus(DomainModel):
     done_estimate: float = 0.0
     total_estimate: float = 0.0
     completed: bool = False
-
-
-class Decision(DomainModel):
-    """Something the client must decide or provide."""
-
-    kind: str = Field(description="'change-notice' or 'waiting-on-client'.")
-    subject: str = Field(description="Milestone id or item key.")
-    title: str
-    since: date | None = None
 
 
 class StatusView(DomainModel):
@@ -116,46 +92,52 @@ def compute_status(
     ctx = _Context(snapshot, as_of, forecast, risks, settings or StatusSettings())
     milestones = tuple(_milestone_status(ctx, m) for m in milestone_order(snapshot.milestones))
     start = since if since is not None else as_of - timedelta(days=ctx.settings.period_days)
-    # Sorted once; every section below filters this list and keeps its order.
-    open_items = _by_key(i for i in snapshot.items if i.state in OPEN_STATES)
+    sections = gather_sections(
+        snapshot,
+        today=ctx.today,
+        horizon=ctx.horizon,
+        start=start,
+        end=as_of,
+        settings=ctx.settings,
+    )
     return StatusView(
         as_of=ctx.today,
         since=ctx.local(since) if since is not None else None,
         overall=_overall(ctx, milestones),
         milestones=milestones,
-        done_since_last=_done_since(ctx, start, as_of),
-        in_progress=tuple(
-            ctx.summary(i) for i in open_items if i.state is ItemState.IN_PROGRESS and not i.blocked
-        ),
-        blocked=tuple(
-            # The last update is the best date the tracker gives for when the block began.
-            ctx.summary(i, age_days=ctx.age(i.updated), note=i.blocked_reason)
-            for i in open_items
-            if i.blocked
-        ),
-        overdue=tuple(
-            ctx.summary(i, age_days=ctx.age_of_date(i.due))
-            for i in _by_due(i for i in open_items if i.due is not None and i.due < ctx.today)
-        ),
-        coming_up=tuple(
-            ctx.summary(i)
-            for i in _by_due(
-                i for i in open_items if i.due is not None and ctx.today <= i.due <= ctx.horizon
-            )
-        ),
-        client_requests=tuple(
-            ctx.summary(i, age_days=ctx.age(i.created))
-            for i in sorted(
-                (i for i in open_items if i.client_request),
-                key=lambda i: (i.created, natural_key(i.key)),
-            )
-        ),
-        decisions_needed=(*_change_decisions(ctx, drift), *_waiting_decisions(ctx, open_items)),
+        done_since_last=sections.done_since_last,
+        in_progress=sections.in_progress,
+        blocked=sections.blocked,
+        overdue=sections.overdue,
+        coming_up=sections.coming_up,
+        client_requests=sections.client_requests,
+        decisions_needed=(*_change_decisions(ctx, drift), *sections.waiting_on_client),
     )
 
 
 # Status judges lateness and the forecast itself; these risks would only restate it.
 _JUDGED_HERE = frozenset({RiskRule.FORECAST_SLIP, RiskRule.MILESTONE_OVERDUE})
+
+
+class _MilestoneWork:
+    """A milestone's counted items, split by state, with their estimate totals."""
+
+    def __init__(self) -> None:
+        self.done: list[WorkItem] = []
+        self.open: list[WorkItem] = []
+        self.total = 0
+        self.done_estimate = 0.0
+        self.total_estimate = 0.0
+
+    def add(self, item: WorkItem) -> None:
+        self.total += 1
+        estimate = item.estimate or 0.0
+        self.total_estimate += estimate
+        if item.state is ItemState.DONE:
+            self.done.append(item)
+            self.done_estimate += estimate
+        elif item.state in OPEN_STATES:
+            self.open.append(item)
 
 
 class _Context:
@@ -187,40 +169,23 @@ class _Context:
         # A risk naming a milestone this snapshot lacks must not vanish: it is project-wide.
         self.project_risks = [r for r in serious if r.milestone not in known]
         # Grouped once: a scan of every item per milestone is quadratic on large projects.
-        self._counted: dict[str, list[WorkItem]] = {}
+        self._work: dict[str, _MilestoneWork] = {}
         for item in snapshot.items:
-            if item.state is not ItemState.CANCELLED:
-                for milestone_id in dict.fromkeys(item.milestones):
-                    self._counted.setdefault(milestone_id, []).append(item)
+            ids = item.milestones
+            if not ids or item.state is ItemState.CANCELLED:
+                continue
+            for milestone_id in ids if len(ids) == 1 else dict.fromkeys(ids):
+                work = self._work.get(milestone_id)
+                if work is None:
+                    work = self._work[milestone_id] = _MilestoneWork()
+                work.add(item)
 
-    def counted_in(self, milestone_id: str) -> list[WorkItem]:
+    def work_in(self, milestone_id: str) -> _MilestoneWork:
         """The milestone's items that count towards it (cancelled ones do not)."""
-        return self._counted.get(milestone_id, [])
+        return self._work.get(milestone_id) or _MilestoneWork()
 
     def local(self, moment: datetime) -> date:
         return local_date(moment, self.snapshot)
-
-    def age(self, moment: datetime) -> int:
-        return max(0, (self.today - self.local(moment)).days)
-
-    def age_of_date(self, day: date | None) -> int | None:
-        return (self.today - day).days if day is not None else None
-
-    def summary(
-        self, item: WorkItem, *, age_days: int | None = None, note: str | None = None
-    ) -> ItemSummary:
-        return ItemSummary(
-            key=item.key,
-            title=item.title,
-            url=item.url,
-            state=item.state,
-            status=item.status,
-            milestones=item.milestones,
-            due=item.due,
-            completed_at=item.completed_at,
-            age_days=age_days,
-            note=note,
-        )
 
 
 class _Verdict:
@@ -264,10 +229,9 @@ def _risk_rag(risk: Risk) -> Rag:
 
 
 def _milestone_status(ctx: _Context, milestone: Milestone) -> MilestoneStatus:
-    items = ctx.counted_in(milestone.id)
-    done = [i for i in items if i.state is ItemState.DONE]
-    open_items = [i for i in items if i.state in OPEN_STATES]
-    completed = milestone.done or (bool(done) and len(done) == len(items))
+    work = ctx.work_in(milestone.id)
+    done, open_items = work.done, work.open
+    completed = milestone.done or (bool(done) and len(done) == work.total)
     predicted = ctx.forecast.for_milestone(milestone.id)
 
     verdict = _Verdict()
@@ -287,9 +251,9 @@ def _milestone_status(ctx: _Context, milestone: Milestone) -> MilestoneStatus:
         reasons=verdict.reasons,
         forecast=predicted,
         done=len(done),
-        total=len(items),
-        done_estimate=sum(i.estimate or 0.0 for i in done),
-        total_estimate=sum(i.estimate or 0.0 for i in items),
+        total=work.total,
+        done_estimate=work.done_estimate,
+        total_estimate=work.total_estimate,
         completed=completed,
     )
 
@@ -382,17 +346,6 @@ def _overall(ctx: _Context, milestones: tuple[MilestoneStatus, ...]) -> RagStatu
 # --- sections ---------------------------------------------------------------------------
 
 
-def _done_since(ctx: _Context, start: datetime, end: datetime) -> tuple[ItemSummary, ...]:
-    done = [
-        (i.completed_at, natural_key(i.key), i)
-        for i in ctx.snapshot.items
-        if i.state is ItemState.DONE
-        and i.completed_at is not None
-        and start < i.completed_at <= end
-    ]
-    return tuple(ctx.summary(i) for _, _, i in sorted(done, key=lambda d: d[:2]))
-
-
 def _change_decisions(ctx: _Context, drift: DriftView | None) -> list[Decision]:
     if drift is None:
         return []
@@ -408,31 +361,6 @@ def _change_decisions(ctx: _Context, drift: DriftView | None) -> list[Decision]:
             )
         )
     return decisions
-
-
-def _waiting_decisions(ctx: _Context, open_items: list[WorkItem]) -> list[Decision]:
-    statuses = {s.casefold() for s in ctx.settings.waiting_on_client_statuses}
-    labels = {label.casefold() for label in ctx.settings.waiting_on_client_labels}
-    return [
-        Decision(
-            kind="waiting-on-client",
-            subject=i.key,
-            title=f"{i.key} '{i.title}' is waiting on you",
-            # The last update is the best date the tracker gives for when it started waiting.
-            since=ctx.local(i.updated),
-        )
-        for i in open_items
-        if i.status.strip().casefold() in statuses
-        or any(label.casefold() in labels for label in i.labels)
-    ]
-
-
-def _by_key(items: Iterable[WorkItem]) -> list[WorkItem]:
-    return sorted(items, key=lambda i: natural_key(i.key))
-
-
-def _by_due(items: Iterable[WorkItem]) -> list[WorkItem]:
-    return sorted(items, key=lambda i: (i.due or date.max, natural_key(i.key)))
 
 
 def _days(n: int) -> str:

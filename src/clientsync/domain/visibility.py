@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from pydantic import Field
 
-from .base import DomainModel
+from .base import DomainModel, replaced
 from .baseline import Baseline
 from .model import TRACKED_FIELDS, ItemChange, Snapshot, Visibility, WorkItem
 
@@ -98,24 +98,25 @@ def redact(snapshot: Snapshot, level: DetailLevel, policy: VisibilityPolicy) -> 
         return Redacted(snapshot, frozenset())
     hidden = hidden_item_keys(snapshot, policy)
     blank = [(f, BLANK_VALUES[f]) for f in sorted(policy.hidden_fields(level)) if f in BLANK_VALUES]
-    marks = {label.casefold() for label in policy.internal_labels}
     keep_labels = "labels" not in policy.hidden_fields(level)
     extra_keys = policy.client_extra_keys if level is DetailLevel.CLIENT else ()
+    internal_marks = _LabelMarks(policy.internal_labels)
     items = []
     for item in snapshot.items:
         if item.key in hidden:
             continue
         # Copy only what changes: most items differ in a field or two, if at all.
-        update = {f: v for f, v in blank if getattr(item, f) != v}
+        values = item.__dict__
+        update = {f: v for f, v in blank if values[f] != v}
         if "extra" in update and extra_keys:
             kept = {k: item.extra[k] for k in extra_keys if k in item.extra}
             if kept == item.extra:
                 del update["extra"]
             else:
                 update["extra"] = kept
-        if keep_labels and item.labels and not marks.isdisjoint(map(str.casefold, item.labels)):
+        if keep_labels and item.labels and internal_marks.any_in(item.labels):
             update["labels"] = tuple(
-                label for label in item.labels if label.casefold() not in marks
+                label for label in item.labels if label.casefold() not in internal_marks.marks
             )
         if hidden:
             if item.blocks and not hidden.isdisjoint(item.blocks):
@@ -124,18 +125,32 @@ def redact(snapshot: Snapshot, level: DetailLevel, policy: VisibilityPolicy) -> 
                 update["blocked_by"] = tuple(k for k in item.blocked_by if k not in hidden)
             if item.parent in hidden:
                 update["parent"] = None
-        items.append(item.model_copy(update=update) if update else item)
+        items.append(replaced(item, update) if update else item)
     return Redacted(snapshot.model_copy(update={"items": tuple(items)}), hidden)
+
+
+class _LabelMarks:
+    """Whether a label set carries a mark (any case), remembered per distinct label set:
+    a project reuses a handful of label sets across thousands of items."""
+
+    def __init__(self, marks: Iterable[str]) -> None:
+        self.marks = frozenset(label.casefold() for label in marks)
+        self._seen: dict[tuple[str, ...], bool] = {}
+
+    def any_in(self, labels: tuple[str, ...]) -> bool:
+        found = self._seen.get(labels)
+        if found is None:
+            found = self._seen[labels] = not self.marks.isdisjoint(map(str.casefold, labels))
+        return found
 
 
 def hidden_item_keys(snapshot: Snapshot, policy: VisibilityPolicy) -> frozenset[str]:
     """Keys of internal items, and of everything beneath an internal parent."""
-    marks = {label.casefold() for label in policy.internal_labels}
+    internal_marks = _LabelMarks(policy.internal_labels)
     hidden = {
         i.key
         for i in snapshot.items
-        if i.visibility is Visibility.INTERNAL
-        or (i.labels and not marks.isdisjoint(map(str.casefold, i.labels)))
+        if i.visibility is Visibility.INTERNAL or (i.labels and internal_marks.any_in(i.labels))
     }
     children: dict[str, list[str]] = {}
     for item in snapshot.items:

@@ -87,3 +87,15 @@ def test_json_schemas_are_published(name: str) -> None:
 def test_unknown_schema_lists_the_known_ones() -> None:
     with pytest.raises(ValueError, match="baseline, report, snapshot"):
         json_schema("risks")
+
+
+def test_snapshot_equality_ignores_lookup_caches() -> None:
+    from clientsync.domain.base import replaced
+
+    looked_into = Snapshot.model_validate_json(payload())
+    fresh = Snapshot.model_validate_json(payload())
+    assert looked_into.item("P-1") is looked_into.items[0]
+    assert looked_into == fresh
+    copied = replaced(looked_into, {"items": ()})
+    assert copied.item("P-1") is None  # the copy never inherits the index of other items
+    assert copied == fresh.model_copy(update={"items": ()})
