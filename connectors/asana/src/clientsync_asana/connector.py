@@ -6,12 +6,13 @@ since offset paging of one list cannot be parallelised. Incremental read: the Ev
 with the stored sync token (412 means: read everything, with the new token), then one
 `/tasks?project=&modified_since=` query for the tasks the events name; deletions come from
 `deleted`/`removed` events. Where events are unavailable, `modified_since` alone.
+Webhook deliveries and registration: `webhooks.Webhooks`, mixed in.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,6 +39,7 @@ from .mapping import (
 from .options import parse_options
 from .pagination import EventPaginator, OffsetPaginator
 from .records import SOURCE, Cursor, Events, Parsed, layout, merge, parse
+from .webhooks import ProjectInfo, Webhooks
 from .writeback import Writer
 
 __all__ = ["AsanaConnector"]
@@ -50,8 +52,8 @@ OVERLAP = timedelta(minutes=1)
 EVENT_OVERLAP = timedelta(seconds=5)
 
 
-class AsanaConnector(Writer):
-    """Reads (and, when configured, writes back to) one Asana project."""
+class AsanaConnector(Writer, Webhooks):
+    """Reads (and, when configured, writes back to) one Asana project; takes its webhooks."""
 
     name = "asana"
 
@@ -90,6 +92,7 @@ class AsanaConnector(Writer):
         )
         self._keys: dict[str, str] = {}
         self._posted: dict[str, str] = {}
+        self._project_info: ProjectInfo | None = None
 
     @classmethod
     def from_options(
@@ -321,24 +324,38 @@ class AsanaConnector(Writer):
         return self._incremental(state, records, token, deleted=seen.deleted, stories=seen.stories)
 
     def _fetch_missing(self, gids: set[str], seen: Events) -> list[dict[str, Any]]:
-        """Subtasks are not in the project's task list: fetch them one by one (a few)."""
-        found = []
-        for gid in sorted(gids)[: self.max_story_reads]:
+        """Subtasks are not in the project's task list: fetch them by gid (a few)."""
+        found, missing = self._get_tasks(sorted(gids)[: self.max_story_reads])
+        seen.deleted |= missing
+        return found
+
+    def _get_tasks(
+        self, gids: Iterable[str], *, fields: str = TASK_FIELDS
+    ) -> tuple[list[dict[str, Any]], set[str]]:
+        """Each task by gid, once (`concurrency` at a time), and the gids that 404: deleted."""
+        wanted = sorted(set(gids))
+
+        def fetch(gid: str) -> dict[str, Any] | None:
             try:
-                found.append(
-                    self.client.get(
-                        "TasksApi",
-                        "get_task",
-                        gid,
-                        opts={"opt_fields": TASK_FIELDS},
-                        what=f"GET task {gid}",
-                    )
+                record = self.client.get(
+                    "TasksApi", "get_task", gid, opts={"opt_fields": fields}, what=f"GET task {gid}"
                 )
             except FatalTrackerError as error:
                 if error.status != 404:
                     raise
-                seen.deleted.add(gid)
-        return found
+                return None
+            if not isinstance(record, dict):
+                raise FatalTrackerError(f"Asana GET task {gid}: the response was not an object")
+            return record
+
+        if len(wanted) > 1 and self.concurrency > 1:
+            workers = min(self.concurrency, len(wanted))
+            with ThreadPoolExecutor(workers, thread_name_prefix="asana-tasks") as pool:
+                found = list(pool.map(fetch, wanted))
+        else:
+            found = [fetch(gid) for gid in wanted]
+        missing = {gid for gid, record in zip(wanted, found, strict=True) if record is None}
+        return [record for record in found if record is not None], missing
 
     def _modified_since(self, state: Cursor) -> ReadResult:
         if state.since is None:

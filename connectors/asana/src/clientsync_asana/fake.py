@@ -3,7 +3,8 @@
 It serves what the connector reads and writes, shaped like Asana's documented responses:
 projects, project and section task lists with offset paging (`limit` 1-100), sections,
 tasks, subtasks, stories, `/tasks?project=&modified_since=`, events with sync tokens and
-412, status updates and comment stories. On top of the core `FakeServer` (scripted and
+412, status updates, comment stories and webhooks (`fake_webhooks`: a real handshake on
+creation, signed deliveries with `deliver`). On top of the core `FakeServer` (scripted and
 random faults, request log) it checks the bearer token, honours `opt_fields` (dotted
 paths and `(a|b)` groups), adds latency, and answers 429 with `Retry-After` when more
 GETs are in flight than `max_concurrent_gets`::
@@ -28,13 +29,11 @@ from typing import Any
 
 from clientsync.testing import FakeRequest, FakeServer, Fault, Reply, ReplyLike, route
 
-from .fake_data import AsanaData, field_tree, select
+from .fake_data import BASE, WORKSPACE, AsanaData, field_tree, select
+from .fake_webhooks import FakeWebhooks
 
 __all__ = ["FakeAsana"]
-__all__ = ["FakeAsana"]
 
-BASE = "/api/1.0"
-WORKSPACE = {"gid": "1100000000000000", "resource_type": "workspace", "name": "Fake workspace"}
 _COMPACT_TASK = ("name", "resource_type", "resource_subtype")
 _EPOCH = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
 
@@ -49,7 +48,7 @@ def _error(status: int, message: str, *, retry_after: bool = False, **extra: Any
     return Reply(status, headers, {"errors": [{"message": message, "help": "fake"}], **extra})
 
 
-class FakeAsana(FakeServer, AsanaData):
+class FakeAsana(FakeServer, AsanaData, FakeWebhooks):
     """An in-memory Asana behind a loopback HTTP server (see the module docstring)."""
 
     def __init__(
@@ -67,7 +66,7 @@ class FakeAsana(FakeServer, AsanaData):
             kwargs["rate_faults"] = rate_faults
         FakeServer.__init__(self, **kwargs)
         AsanaData.__init__(self)
-        self.token = token
+        FakeWebhooks.__init__(self)
         self.token = token
         self.latency = latency
         self.max_concurrent_gets = max_concurrent_gets
@@ -151,8 +150,12 @@ class FakeAsana(FakeServer, AsanaData):
                 self._in_flight -= limited
 
     def _locked(self, request: FakeRequest) -> Reply:
-        with self._state:
+        if request.method == "POST" and request.path == BASE + "/webhooks":
+            # The handshake calls the target while this request waits: not under the lock.
             reply = super()._dispatch(request)
+        else:
+            with self._state:
+                reply = super()._dispatch(request)
         headers = dict(reply.headers)
         headers.setdefault("Content-Type", "application/json; charset=UTF-8")
         return Reply(reply.status, headers, reply.body)

@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-__all__ = ["AsanaData", "field_tree", "select"]
+__all__ = ["BASE", "WORKSPACE", "AsanaData", "field_tree", "select"]
+
+BASE = "/api/1.0"
 
 _EPOCH = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
+WORKSPACE = {"gid": "1100000000000000", "resource_type": "workspace", "name": "Fake workspace"}
 
 
 def _stamp(moment: datetime) -> str:
@@ -92,15 +95,19 @@ class AsanaData:
         self.now += timedelta(seconds=1)
         return _stamp(self.now)
 
-    def add_project(self, name: str, *, with_default_section: bool = True) -> str:
+    def add_project(
+        self, name: str, *, with_default_section: bool = True, gid: str | None = None
+    ) -> str:
+        """Create a project (`gid` to match a recorded payload's, else the next one)."""
         with self._state:
-            gid = self._gid()
+            gid = gid or self._gid()
             self.projects[gid] = {
                 "gid": gid,
                 "resource_type": "project",
                 "name": name,
                 "permalink_url": f"https://app.asana.com/1/1/project/{gid}",
                 "modified_at": self._tick(),
+                "workspace": dict(WORKSPACE),
             }
             self.events[gid] = []
             if with_default_section:
@@ -128,11 +135,12 @@ class AsanaData:
         *,
         section: str | None = None,
         parent: str | None = None,
+        gid: str | None = None,
         **fields: Any,
     ) -> str:
         """Create a task (in `project`'s `section`, default its first) and log the event."""
         with self._state:
-            gid = self._gid()
+            gid = gid or self._gid()
             stamp = self._tick()
             task: dict[str, Any] = {
                 "gid": gid,

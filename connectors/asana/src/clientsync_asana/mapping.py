@@ -30,6 +30,7 @@ __all__ = [
     "AsanaSettings",
     "AsanaTask",
     "TaskIndex",
+    "TaskRef",
     "to_milestone",
     "to_work_item",
 ]
@@ -94,6 +95,24 @@ class Membership(_Wire):
     section: Ref | None = None
 
 
+class TaskRef(_Wire):
+    """A task another names (a dependent); a webhook read-back adds whose milestone it is."""
+
+    gid: str
+    resource_subtype: str | None = None
+    memberships: tuple[Membership, ...] = ()
+
+    @field_validator("memberships", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return () if value is None else value
+
+    def is_milestone_in(self, project_gid: str) -> bool:
+        return self.resource_subtype == "milestone" and any(
+            m.project is not None and m.project.gid == project_gid for m in self.memberships
+        )
+
+
 class AsanaTask(_Wire):
     """A task record as `GET /projects/{gid}/tasks` returns it with `TASK_FIELDS`."""
 
@@ -113,7 +132,7 @@ class AsanaTask(_Wire):
     custom_fields: tuple[CustomField, ...] = ()
     parent: Ref | None = None
     dependencies: tuple[Dependency, ...] = ()
-    dependents: tuple[Ref, ...] = ()
+    dependents: tuple[TaskRef, ...] = ()
     num_subtasks: int = 0
     permalink_url: str | None = None
 
@@ -127,6 +146,9 @@ class AsanaTask(_Wire):
     @property
     def is_milestone(self) -> bool:
         return self.resource_subtype == "milestone"
+
+    def in_project(self, project_gid: str) -> bool:
+        return any(m.project is not None and m.project.gid == project_gid for m in self.memberships)
 
     def section_in(self, project_gid: str) -> Ref | None:
         """The task's section (board column) in this project; tasks sit in several."""

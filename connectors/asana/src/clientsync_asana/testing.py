@@ -1,17 +1,57 @@
-"""Test support for users of the Asana connector: the fake Asana and a contract backend.
+"""Test support for users of the Asana connector: the fake Asana, a contract backend and a
+webhook target that answers the fake's handshake.
 
-from clientsync_asana.testing import FakeAsana
+from clientsync_asana.testing import FakeAsana, HookReceiver
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from typing import Any, Literal
 
-from clientsync.testing import RateLimited, ServerError
+from clientsync.testing import FakeRequest, FakeServer, RateLimited, Reply, ServerError, route
 
 from .fake import FakeAsana
 
-__all__ = ["AsanaContractBackend", "FakeAsana"]
+__all__ = ["AsanaContractBackend", "FakeAsana", "HookReceiver"]
+
+
+class HookReceiver(FakeServer):
+    """A loopback webhook target at `/hook`: answers the `X-Hook-Secret` handshake (unless
+    `echo` is False) and keeps each delivery whose `X-Hook-Signature` verifies.
+
+    A stand-in for the clientsync handler, for tests of registration and deliveries::
+
+        with HookReceiver() as target:
+            connector.register_webhook(target.hook_url)
+    """
+
+    def __init__(self, *, echo: bool = True) -> None:
+        super().__init__()
+        self.echo = echo
+        self.secret: str | None = None
+        self.deliveries: list[dict[str, Any]] = []
+        self.refused = 0
+
+    @property
+    def hook_url(self) -> str:
+        return self.url_for("/hook")
+
+    @route("POST", "/hook")
+    def hook(self, request: FakeRequest) -> Reply:
+        offered = request.headers.get("x-hook-secret")
+        if offered is not None:
+            self.secret = offered
+            return Reply(200, {"X-Hook-Secret": offered} if self.echo else {}, b"")
+        signature = request.headers.get("x-hook-signature", "")
+        expected = hmac.new((self.secret or "").encode(), request.body, hashlib.sha256)
+        if self.secret is None or not hmac.compare_digest(signature, expected.hexdigest()):
+            self.refused += 1
+            return Reply(401, {}, b"")
+        self.deliveries.append(json.loads(request.body))
+        return Reply(200, {}, b"")
 
 
 class AsanaContractBackend:

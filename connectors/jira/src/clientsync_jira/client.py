@@ -29,6 +29,8 @@ __all__ = ["AdaptiveLimit", "Credentials", "Deployment", "JiraApi"]
 T = TypeVar("T")
 Deployment = Literal["cloud", "datacenter"]
 _TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Admin webhooks live outside /rest/api; the SDK fills `{server}` and `{path}`.
+_WEBHOOKS_BASE = "{server}/rest/webhooks/1.0/{path}"
 
 
 @dataclass(frozen=True)
@@ -295,6 +297,28 @@ class JiraApi:
         """PUT the property: a repeat of the same PUT changes nothing, so it may be retried."""
         client = self._sdk()
         self._call("store issue property", client.add_issue_property, key, name, value)
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """`GET /rest/webhooks/1.0/webhook`: the site's admin webhooks (needs a Jira admin)."""
+        client = self._sdk()
+        found = self._call("list webhooks", client._get_json, "webhook", base=_WEBHOOKS_BASE)
+        if isinstance(found, dict):  # a paged answer on some sites: {"values": [...]}
+            found = found.get("values")
+        return [w for w in found if isinstance(w, dict)] if isinstance(found, list) else []
+
+    def create_webhook(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """`POST /rest/webhooks/1.0/webhook`, once: the caller re-lists before a retry."""
+        client = self._sdk()
+        created = self._call(
+            "create webhook",
+            client._get_json,
+            "webhook",
+            params=dict(body),
+            base=_WEBHOOKS_BASE,
+            use_post=True,
+            idempotent=False,
+        )
+        return created if isinstance(created, dict) else {}
 
     # -- classification --------------------------------------------------------------------
 

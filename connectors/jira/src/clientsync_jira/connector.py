@@ -24,21 +24,22 @@ from pydantic import SecretStr
 from clientsync.config.secrets import resolve_env
 from clientsync.domain.model import ItemChange, Milestone, Project, WorkItem
 from clientsync.errors import ConfigError
-from clientsync.ports import ReadResult, RejectedItem
+from clientsync.ports import ReadResult, RejectedItem, WebhookRegistration
 from clientsync.retry import RetryPolicy
 
 from .client import Credentials, JiraApi
-from .history import map_changes
+from .history import fix_version_ids, map_changes
 from .mapping import (
     MappingError,
     MappingRules,
+    issue_milestones,
     map_issue,
-    map_issue_milestone,
     map_version,
     resolve_custom_fields,
 )
 from .options import JiraOptions
 from .reads import BASE_FIELDS, IssueReader
+from .webhooks import offline_custom_fields, read_delivery, register_admin_webhook
 from .wire import EmbeddedChangelog, History
 from .writeback import CommentWriter, PropertyWriter
 
@@ -69,7 +70,8 @@ class _Cursor:
 
 
 class JiraConnector:
-    """Reads `options.project` into the domain model; `post_update` comments on an issue."""
+    """Reads `options.project` into the domain model; `post_update` comments on an issue;
+    `read_webhook` maps a delivery, `register_webhook` creates the admin webhook."""
 
     name = "jira"
 
@@ -196,7 +198,7 @@ class JiraConnector:
             items[item.id] = item  # pages may overlap: the last copy wins
             if not reader.history:
                 continue
-            versions = _fix_version_ids(issue)
+            versions = fix_version_ids(issue)
             if reader.truncated(issue, since):
                 cut_short[item.id] = (item.key, versions)
                 continue
@@ -214,13 +216,12 @@ class JiraConnector:
     ) -> tuple[list[Milestone], bool]:
         if rules.milestones == "versions":
             # Re-read every time: editing a version does not bump its issues' `updated`.
-            return [map_version(v) for v in reader.versions(self.options.project)], True
-        found = [
-            map_issue_milestone(item)
-            for item in items
-            if rules.is_milestone_issue(str(item.extra.get("issuetype", "")), _level(item))
-        ]
-        return found, not incremental
+            return self._version_milestones(reader), True
+        return issue_milestones(items, rules), not incremental
+
+    def _version_milestones(self, reader: IssueReader | None = None) -> list[Milestone]:
+        found = (reader or self._reader()).versions(self.options.project)
+        return [map_version(v) for v in found]
 
     # -- metadata ---------------------------------------------------------------------------
 
@@ -240,34 +241,17 @@ class JiraConnector:
             opts = self.options
             self.api.deployment()
             try:
-                custom = resolve_custom_fields(
-                    self.api.fields(),
-                    {
-                        "story_points": opts.story_points_field,
-                        "sprint": opts.sprint_field,
-                        "flagged": opts.flagged_field,
-                        "start_date": opts.start_date_field,
-                    },
-                )
+                custom = resolve_custom_fields(self.api.fields(), opts.custom_field_options())
             except LookupError as error:
                 raise ConfigError(f"jira connector: {error}") from None
-            fold = _folded
-            self._rules = MappingRules(
-                base_url=opts.url,
-                custom=custom,
-                status_states={k.casefold(): v for k, v in opts.status_states.items()},
-                cancelled_resolutions=fold(opts.cancelled_resolutions),
-                blocked_labels=fold(opts.blocked_labels),
-                client_request_types=fold(opts.client_request_types),
-                client_request_labels=fold(opts.client_request_labels),
-                client_request_domains=fold(opts.client_request_email_domains),
-                internal_labels=fold(opts.internal_labels),
-                internal_security_levels=fold(opts.internal_security_levels),
-                estimate=opts.estimate,
-                milestones=opts.milestones,
-                milestone_issue_type=opts.milestone_issue_type,
-            )
+            self._rules = opts.mapping_rules(custom)
         return self._rules
+
+    def _offline_rules(self) -> MappingRules:
+        """Rules without a request: those already resolved, else from pinned field ids."""
+        if self._rules is not None:
+            return self._rules
+        return self.options.mapping_rules(offline_custom_fields(self.options))
 
     def _scope_jql(self) -> str:
         scope = f'project = "{self.options.project}"'
@@ -279,6 +263,28 @@ class JiraConnector:
     def _history_fields(self, rules: MappingRules) -> list[str]:
         custom = [f for f in (rules.custom.flagged, rules.custom.story_points) if f]
         return ["status", "duedate", "fixVersions", "timeoriginalestimate", *custom]
+
+    # -- webhooks ---------------------------------------------------------------------------
+
+    def read_webhook(self, payload: Mapping[str, Any]) -> ReadResult:
+        """One verified delivery as a partial read; issue events make no request at all."""
+        return read_delivery(
+            payload,
+            options=self.options,
+            rules=self._offline_rules,
+            versions=self._version_milestones,
+        )
+
+    def register_webhook(self, url: str, *, secret: str | None = None) -> WebhookRegistration:
+        """Create (or reuse) the admin webhook for this project; instructions where refused."""
+        return register_admin_webhook(
+            self.api,
+            url,
+            secret=secret,
+            options=self.options,
+            scope_jql=self._scope_jql(),
+            site_fields=lambda: self._mapping_rules().custom,
+        )
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -297,22 +303,8 @@ class JiraConnector:
         return writer.post(issue, body, idempotency_key=idempotency_key)
 
 
-def _folded(values: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(v.casefold() for v in values)
-
-
 def _epoch_ms(item: WorkItem) -> int:
     return int(item.updated.timestamp() * 1000)
-
-
-def _level(item: WorkItem) -> int | None:
-    return 1 if item.kind.value == "epic" else None
-
-
-def _fix_version_ids(issue: Mapping[str, Any]) -> list[str]:
-    fields = issue.get("fields")
-    versions = fields.get("fixVersions") if isinstance(fields, Mapping) else None
-    return [str(v["id"]) for v in versions or () if isinstance(v, Mapping) and "id" in v]
 
 
 def _unique(histories: Iterable[History]) -> list[History]:

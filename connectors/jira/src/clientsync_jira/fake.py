@@ -9,8 +9,9 @@ serverInfo, myself, field, search/jql (GET and POST, opaque `nextPageToken` omit
 last page, `fields=id` pages up to 5,000, field-rich pages capped at 100, 400 on unbounded
 JQL), search (410 Gone on Cloud; `startAt` paging on Data Center), search/approximate-count,
 issue/{key}, issue/bulkfetch, issue/{key}/changelog, changelog/bulkfetch, project versions
-(plain and paged), issue comments (GET, POST: ADF on v3, a string on v2) and issue
-properties. Credentials are checked (401 otherwise). Faults come from `FakeServer`, plus
+(plain and paged), issue comments (GET, POST: ADF on v3, a string on v2), issue
+properties, and the admin webhooks under /rest/webhooks/1.0 (`admin = False`: 403; see
+`fake_webhooks`). Credentials are checked (401 otherwise). Faults come from `FakeServer`, plus
 scripted HTTP errors (`fail_status`) and a fixed `latency` per request.
 """
 
@@ -26,6 +27,7 @@ from clientsync.testing import FakeRequest, FakeServer, Reply, ReplyLike, Server
 
 from .fake_data import FakeIssue, FakeJiraData, JqlError
 from .fake_render import render_changelog_page, render_fields, render_issue, render_version
+from .fake_webhooks import FakeJiraWebhooks
 from .fake_writes import FakeJiraWrites
 
 __all__ = ["FakeJira"]
@@ -41,8 +43,11 @@ def _error(status: int, *messages: str) -> Reply:
     return Reply(status, {}, {"errorMessages": list(messages), "errors": {}})
 
 
-class FakeJira(FakeJiraWrites, FakeServer):
-    """The fake Jira server; `data` holds its projects. Also a `ContractBackend`."""
+class FakeJira(FakeJiraWebhooks, FakeJiraWrites, FakeServer):
+    """The fake Jira server; `data` holds its projects. Also a `ContractBackend`.
+
+    `admin` says whether the token is a Jira administrator's (admin webhooks need one).
+    """
 
     email = "pm@agency.example"
 
@@ -56,6 +61,7 @@ class FakeJira(FakeJiraWrites, FakeServer):
         latency: float = 0.0,
         utc_offset_hours: float = 0.0,
         secret: str = "fake-jira-token-6f1d2c9a",
+        admin: bool = True,
         **server_options: Any,
     ) -> None:
         super().__init__(**server_options)
@@ -65,6 +71,7 @@ class FakeJira(FakeJiraWrites, FakeServer):
         self.changelog_cap = changelog_cap
         self.latency = latency
         self._secret = secret
+        self.admin = admin
         self.data = FakeJiraData(utc_offset_hours=utc_offset_hours)
         self._statuses: deque[int] = deque()
 

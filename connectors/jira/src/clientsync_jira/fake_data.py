@@ -85,6 +85,7 @@ class FakeJiraData:
         self.versions: list[FakeVersion] = []
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.properties: dict[tuple[int, str], Any] = {}
+        self.webhooks: dict[int, dict[str, Any]] = {}  # admin webhooks, by id
         self.clock_ms = BASE_MS
         self._next_id = 10000
         self._next_history = 100000

@@ -6,7 +6,7 @@ Status, due date, fix versions, Flagged and the estimates; each history's items 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from clientsync.domain.model import ItemChange
@@ -14,7 +14,7 @@ from clientsync.domain.model import ItemChange
 from .mapping import MappingRules, number
 from .wire import History
 
-__all__ = ["map_changes"]
+__all__ = ["fix_version_ids", "map_changes"]
 
 
 def map_changes(
@@ -67,6 +67,13 @@ def map_changes(
             versions = previous
     changes.reverse()
     return changes
+
+
+def fix_version_ids(issue: Mapping[str, Any]) -> list[str]:
+    """The issue's current fix version ids: where `map_changes` rebuilds the sets from."""
+    fields = issue.get("fields")
+    versions = fields.get("fixVersions") if isinstance(fields, Mapping) else None
+    return [str(v["id"]) for v in versions or () if isinstance(v, Mapping) and "id" in v]
 
 
 # -- helpers ------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Jira payloads -> clientsync's domain: issues, versions (or epics) and changelog items.
 
-Pure functions of a payload and `MappingRules`. A record missing what the domain needs
-(an id, a key, the created/updated times) raises `MappingError` naming the field; an odd
-optional field (a story-point value that is not a number) is dropped, not fatal.
+Pure functions of a payload and `MappingRules` (the site's custom field ids: `fields`). A
+record missing what the domain needs (an id, a key, the created/updated times) raises
+`MappingError` naming the field; an odd optional field (a story-point value that is not a
+number) is dropped, not fatal.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from clientsync.domain.model import (
     WorkItem,
 )
 
+from .fields import NO_FIELD, CustomFieldIds, resolve_custom_fields
 from .wire import (
-    FieldDetails,
     Issue,
     IssueFields,
     IssueLink,
@@ -34,9 +35,11 @@ from .wire import (
 )
 
 __all__ = [
+    "NO_FIELD",
     "CustomFieldIds",
     "MappingError",
     "MappingRules",
+    "issue_milestones",
     "map_issue",
     "map_issue_milestone",
     "map_version",
@@ -59,9 +62,6 @@ _KIND_NAMES = {
     "sub-task": ItemKind.SUBTASK,
     "subtask": ItemKind.SUBTASK,
 }
-_STORY_POINT_TYPES = ("com.pyxis.greenhopper.jira:jsw-story-points",)
-_STORY_POINT_NAMES = ("story point estimate", "story points")
-_SPRINT_TYPES = ("com.pyxis.greenhopper.jira:gh-sprint",)
 
 
 class MappingError(ValueError):
@@ -71,20 +71,6 @@ class MappingError(ValueError):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class CustomFieldIds:
-    """Per-site custom field ids, discovered from `/field` (None: the site has none)."""
-
-    story_points: str | None = None
-    sprint: str | None = None
-    flagged: str | None = None
-    start_date: str | None = None
-
-    def ids(self) -> tuple[str, ...]:
-        found = (self.story_points, self.sprint, self.flagged, self.start_date)
-        return tuple(f for f in found if f)
 
 
 def _fold(values: Iterable[str]) -> frozenset[str]:
@@ -124,46 +110,6 @@ class MappingRules:
         if self.milestones == "issuetype":
             return issuetype_name.casefold() == self.milestone_issue_type.casefold()
         return False
-
-
-def resolve_custom_fields(
-    fields: Sequence[Mapping[str, Any]], overrides: Mapping[str, str | None]
-) -> CustomFieldIds:
-    """Find story points, sprint, Flagged and start date; overrides name an id or a name.
-
-    Raises `LookupError` naming an override that matches no field on the site.
-    """
-    details = [FieldDetails.model_validate(f) for f in fields]
-
-    def by_override(option: str, wanted: str) -> str:
-        folded = wanted.casefold()
-        for f in details:
-            if f.id.casefold() == folded or f.name.casefold() == folded:
-                return f.id
-        for f in details:
-            if folded in (c.casefold() for c in f.clause_names):
-                return f.id
-        raise LookupError(f"{option}: no field named or with id {wanted!r} on this Jira site")
-
-    def find(types: Sequence[str], names: Sequence[str]) -> str | None:
-        for f in details:
-            if f.custom_type in types:
-                return f.id
-        for f in details:
-            if f.name.casefold() in names:
-                return f.id
-        return None
-
-    found = {
-        "story_points": find(_STORY_POINT_TYPES, _STORY_POINT_NAMES),
-        "sprint": find(_SPRINT_TYPES, ("sprint",)),
-        "flagged": find((), ("flagged",)),
-        "start_date": find((), ("start date",)),
-    }
-    for name, wanted in overrides.items():
-        if wanted:
-            found[name] = by_override(f"{name}_field", wanted)
-    return CustomFieldIds(**found)
 
 
 def map_issue(raw: Mapping[str, Any], rules: MappingRules) -> WorkItem:
@@ -257,6 +203,17 @@ def map_issue_milestone(item: WorkItem) -> Milestone:
         done=not item.is_open,
         completed_at=item.completed_at,
     )
+
+
+def issue_milestones(items: Iterable[WorkItem], rules: MappingRules) -> list[Milestone]:
+    """The epics (or milestone-type issues) among `items`, as milestones (not for versions)."""
+    return [
+        map_issue_milestone(item)
+        for item in items
+        if rules.is_milestone_issue(
+            str(item.extra.get("issuetype", "")), 1 if item.kind is ItemKind.EPIC else None
+        )
+    ]
 
 
 def _parse(model: Any, raw: Any, what: str) -> Any:

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from clientsync.domain.model import ItemState
 from clientsync.errors import ConfigError
 
+from .mapping import CustomFieldIds, MappingRules
+
 __all__ = ["JiraOptions"]
 
 
@@ -35,6 +37,7 @@ class JiraOptions(BaseModel):
     overlap_minutes: float = Field(5.0, ge=0, le=1440)
     census_every: int = Field(10, ge=0, description="An id census every N syncs; 0: only --full")
     history: bool = True
+    # A field name or id, or "none" (the site has no such field); unset: discovered.
     story_points_field: str | None = None
     sprint_field: str | None = None
     flagged_field: str | None = None
@@ -65,6 +68,33 @@ class JiraOptions(BaseModel):
             raise ValueError("url must be http(s)://host[/context] without credentials in it")
         return value.rstrip("/")
 
+    def custom_field_options(self) -> dict[str, str | None]:
+        """`CustomFieldIds` attribute -> what the user set (a name, an id, "none" or None)."""
+        return {
+            "story_points": self.story_points_field,
+            "sprint": self.sprint_field,
+            "flagged": self.flagged_field,
+            "start_date": self.start_date_field,
+        }
+
+    def mapping_rules(self, custom: CustomFieldIds) -> MappingRules:
+        """The mapping rules these options give, with the site's custom field ids."""
+        return MappingRules(
+            base_url=self.url,
+            custom=custom,
+            status_states={k.casefold(): v for k, v in self.status_states.items()},
+            cancelled_resolutions=_folded(self.cancelled_resolutions),
+            blocked_labels=_folded(self.blocked_labels),
+            client_request_types=_folded(self.client_request_types),
+            client_request_labels=_folded(self.client_request_labels),
+            client_request_domains=_folded(self.client_request_email_domains),
+            internal_labels=_folded(self.internal_labels),
+            internal_security_levels=_folded(self.internal_security_levels),
+            estimate=self.estimate,
+            milestones=self.milestones,
+            milestone_issue_type=self.milestone_issue_type,
+        )
+
     @classmethod
     def parse(cls, options: Mapping[str, Any]) -> JiraOptions:
         try:
@@ -79,3 +109,7 @@ class JiraOptions(BaseModel):
                     problems.append(f"{where}: {e['msg']}")
             known = ", ".join(sorted(cls.model_fields))
             raise ConfigError(f"jira connector: {'; '.join(problems)} (options: {known})") from None
+
+
+def _folded(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(v.casefold() for v in values)
