@@ -21,6 +21,7 @@ from typing import TextIO
 
 from . import __version__
 from .errors import ClientsyncError, ConfigError
+from .gates import NAMED_GATES, Gate, GateError, parse_gate
 from .ports import Clock
 
 
@@ -32,7 +33,8 @@ class ExitCode(IntEnum):
     DELIVERY = 3  # a send failed or an audience is paused (an alias of TRACKER)
 
 
-GATES = ("red", "amber", "risk:high", "risk:critical")
+GATES = NAMED_GATES
+"""The gates without a threshold; `drift:slip-days=N` and `drift:scope-pct=N` take one."""
 
 
 class SystemClock:
@@ -105,15 +107,24 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("executive", "client", "internal"),
         help="detail level (default: the audience's, else client; internal shows everything)",
     )
-    report.add_argument("--format", choices=("md", "json"), default="md")
+    report.add_argument("--format", choices=("md", "json", "html"), default="md")
     report.add_argument("--out", type=Path, help="write here instead of stdout")
     report.add_argument("--as-of", help="YYYY-MM-DD (end of that day) or an ISO time; default now")
     report.add_argument(
         "--fail-on",
         action="append",
         default=[],
-        choices=GATES,
-        help="exit 1 when the gate trips (repeatable)",
+        type=_gate,
+        metavar="GATE",
+        help="exit 1 when the gate trips (repeatable): red, amber, risk:high, risk:critical, "
+        "drift:slip-days=N (an open milestone expected more than N days after its agreed "
+        "date), drift:scope-pct=N (an open milestone's scope grown more than N%%)",
+    )
+    report.add_argument(
+        "--junit",
+        type=Path,
+        metavar="FILE",
+        help="write the gates as JUnit XML, one test case per --fail-on gate",
     )
 
     commands.add_parser(
@@ -143,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the whole job on the bundled example, offline")
     demo.add_argument("--out", type=Path, default=Path("clientsync-demo"))
     return parser
+
+
+def _gate(text: str) -> Gate:
+    try:
+        return parse_gate(text)
+    except GateError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(

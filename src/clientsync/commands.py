@@ -6,11 +6,13 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .ci_output import append_step_summary, write_junit
 from .cli import ExitCode, dump_json, parse_as_of
 from .config import load_config
 from .domain.report import Report, json_schema
 from .domain.visibility import DetailLevel
 from .errors import ConfigError
+from .gates import Gate, Outcome, evaluate
 from .render.markdown import render_markdown
 from .services import (
     ReportRequest,
@@ -155,21 +157,41 @@ def cmd_report(args: argparse.Namespace, ctx: _Context) -> ExitCode:
     )
     with open_store(config) as store:
         report = make_report(config, store, request)
-    text = report.to_json() if args.format == "json" else render_markdown(report)
+    text = render_report(report, args.format)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
         ctx.progress(f"wrote {args.out}")
     else:
         ctx.out.write(text)
-    return gate(report, args.fail_on, ctx)
+    return gate(report, args.fail_on, ctx, junit=args.junit)
 
 
-def gate(report: Report, gates: list[str], ctx: _Context) -> ExitCode:
-    tripped = [g for g in gates if report.breaches(g)]
-    for g in tripped:
-        ctx.progress(f"gate tripped: --fail-on {g} (overall {report.status.overall.rag.value})")
-    return ExitCode.GATE_TRIPPED if tripped else ExitCode.OK
+def render_report(report: Report, format_name: str) -> str:
+    if format_name == "json":
+        return report.to_json()
+    if format_name == "html":
+        from .render.html import render_html
+
+        return render_html(report)
+    return render_markdown(report)
+
+
+def gate(
+    report: Report, gates: list[Gate], ctx: _Context, *, junit: Path | None = None
+) -> ExitCode:
+    """Judge the gates; say why each tripped; write what the CI dashboards read."""
+    results = evaluate(report, gates)
+    for result in results:
+        if result.outcome is not Outcome.PASSED:
+            ctx.progress(f"gate {result.outcome.value}: {result.reason}")
+    if junit is not None:
+        write_junit(junit, report, results)
+        ctx.progress(f"wrote {junit}")
+    summary = ctx.env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        append_step_summary(Path(summary), report, results)
+    return ExitCode.GATE_TRIPPED if any(r.tripped for r in results) else ExitCode.OK
 
 
 def cmd_schema(args: argparse.Namespace, ctx: _Context) -> ExitCode:

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -157,8 +158,20 @@ def test_sync_then_report_then_gates(workspace: Path) -> None:
 
     gated = cli("report", "--fail-on", "red")
     assert gated.code == 1
-    assert "gate tripped: --fail-on red" in gated.err
+    assert "gate tripped: red: milestone 'Content migration' is red: overdue" in gated.err
     assert cli("report", "--fail-on", "risk:critical").code == 1
+
+    # Drift gates, against the baseline captured above.
+    slipped = cli("report", "--fail-on", "drift:slip-days=14", "--fail-on", "drift:scope-pct=500")
+    assert slipped.code == 1
+    tripped = [line for line in slipped.err.splitlines() if line.startswith("gate ")]
+    assert tripped == [
+        "gate tripped: drift:slip-days=14: milestone 'Public launch' expected 2027-02-12 "
+        "(P85 forecast), 56 days after the agreed 2026-12-18 (and 1 more milestone)"
+    ]
+    lenient = cli("report", "--fail-on", "drift:slip-days=90", "--fail-on", "drift:scope-pct=500")
+    assert lenient.code == 0, lenient.err
+    assert "gate" not in lenient.err
 
 
 def test_report_before_any_sync_is_a_sync_error(workspace: Path) -> None:
@@ -260,3 +273,65 @@ def test_report_defaults_to_the_clients_view(workspace: Path) -> None:
     internal = json.loads(cli("report", "--format", "json", "--level", "internal").out)
     assert default["level"] == "client"
     assert internal["level"] == "internal"
+
+
+def test_unknown_gate_is_a_usage_error_that_lists_the_gates(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for value in ("purple", "drift:slip-days", "drift:scope-pct=lots"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["report", "--fail-on", value])
+        assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown gate 'purple'; use red, amber, risk:high, risk:critical, " in err
+    assert "drift:slip-days needs a threshold in days, e.g. drift:slip-days=14" in err
+    assert "drift:scope-pct=lots: the threshold must be a number of percent" in err
+
+
+def test_drift_gate_without_a_baseline_is_skipped_and_says_why(workspace: Path) -> None:
+    assert cli("sync").code == 0
+    run = cli("report", "--fail-on", "drift:slip-days=0")
+    assert run.code == 0
+    assert "gate skipped: drift:slip-days=0: no baseline to measure drift against" in run.err
+
+
+def test_report_as_html_for_a_ci_artifact(workspace: Path) -> None:
+    assert cli("sync").code == 0
+    target = workspace / "reports" / "status.html"
+    run = cli("report", "--format", "html", "--out", str(target))
+    assert run.code == 0, run.err
+    page = target.read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert "Acme customer portal" in page
+    assert "<html" in cli("report", "--format", "html").out
+
+
+def test_junit_and_step_summary_after_the_report(workspace: Path) -> None:
+    assert cli("sync").code == 0
+    summary = workspace / "summary.md"
+    summary.write_text("## Earlier step\n", encoding="utf-8")
+    junit = workspace / "reports" / "gates.xml"
+    argv = ["report", "--out", "status.md", "--fail-on", "red", "--fail-on", "risk:critical"]
+    argv += ["--junit", str(junit)]
+    run = cli(*argv, env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert run.code == 1
+    assert f"wrote {junit}" in run.err
+    cases = ET.parse(junit).getroot().iter("testcase")
+    assert [(c.get("name"), c.find("failure") is not None) for c in cases] == [
+        ("red", True),
+        ("risk:critical", True),
+    ]
+    text = summary.read_text(encoding="utf-8")
+    report = (workspace / "status.md").read_text(encoding="utf-8")
+    assert text.startswith("## Earlier step\n\n" + report.rstrip("\n") + "\n\n## Gates\n")
+    assert text.count("❌ tripped") == 2
+
+    cli(*argv, env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert summary.read_text(encoding="utf-8").count("## Gates") == 2  # appended again
+
+
+def test_no_step_summary_without_the_variable(workspace: Path) -> None:
+    assert cli("sync").code == 0
+    run = cli("report", "--out", "status.md", "--fail-on", "amber")
+    assert run.code == 1
+    assert sorted(p.name for p in workspace.iterdir() if p.suffix == ".md") == ["status.md"]
