@@ -82,11 +82,15 @@ class ConnectorFactory(Protocol):
 
 @dataclass(frozen=True)
 class WebhookRegistration:
-    """What `register_webhook` did: created a webhook, or says what to do by hand.
+    """What `register_webhook` did, in the same terms for every tracker.
 
-    `created` is False where the token does not allow creating webhooks (Jira admin
-    webhooks need a site admin; Asana needs the workspace); `instructions` then tells the
-    user where to click. `secret` is never echoed here: the caller configured it.
+    - `created` True: this call made a new webhook, `webhook_id` names it;
+    - `created` False with a `webhook_id`: one for the same URL already existed and was
+      reused (registering twice never makes two);
+    - `created` False with no `webhook_id`: nothing exists, because the token may not create
+      webhooks (Jira admin webhooks need a site admin) or the tracker refused (a callback
+      that failed its check); `instructions` then say what to do by hand.
+    `instructions` never contain a secret.
     """
 
     created: bool

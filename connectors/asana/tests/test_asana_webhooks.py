@@ -228,7 +228,7 @@ def test_register_creates_once_then_reuses(fake_asana: FakeAsana, make_connector
         assert first.created and first.webhook_id in fake_asana.webhooks
         assert target.secret == fake_asana.hook_secrets[first.webhook_id]
         second = make_connector(project).register_webhook(url)
-    assert second.created and second.webhook_id == first.webhook_id
+    assert not second.created and second.webhook_id == first.webhook_id
     assert "reused" in second.instructions
     assert fake_asana.count(WEBHOOKS, "POST") == 1 and fake_asana.handshakes == 1
     assert len(fake_asana.webhooks) == 1

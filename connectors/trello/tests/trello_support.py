@@ -10,6 +10,8 @@ from typing import Any
 from clientsync_trello import TrelloConnector
 from clientsync_trello.testing import FakeTrello, TrelloFailure, TrelloRateLimited
 
+from clientsync.domain.model import WorkItem
+from clientsync.ports import ReadResult
 from clientsync.testing import ServerError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -55,3 +57,39 @@ class TrelloContractBackend:
 
     def posted_count(self) -> int:
         return len(self.server.comments())
+
+
+# -- webhook deliveries ----------------------------------------------------------------
+
+
+def card_named(fake: FakeTrello, name: str) -> str:
+    return next(ident for ident, card in fake.cards.items() if card["name"] == name)
+
+
+def deliver(
+    fake: FakeTrello, reader: TrelloConnector, payload: dict[str, Any] | None = None
+) -> tuple[ReadResult, int]:
+    """The reader's result for `payload` (default: the board's latest action), and requests."""
+    before = fake.count()
+    result = reader.read_webhook(payload if payload is not None else fake.webhook_payload())
+    return result, fake.count() - before
+
+
+def full_item(reader: TrelloConnector, ident: str) -> WorkItem:
+    return next(item for item in reader.read(full=True).items if item.id == ident)
+
+
+def hand_made(fake: FakeTrello, kind: str, **data: Any) -> dict[str, Any]:
+    """A delivery of an action the fake does not record by itself."""
+    action = {
+        "id": "65e3363165a1f0c2001a2b99",
+        "type": kind,
+        "date": "2024-03-02T14:22:41.907Z",
+        "data": {"board": {"id": fake.board_id, "name": fake.board["name"]}, **data},
+    }
+    return {"model": dict(fake.board), "action": action}
+
+
+def is_empty(result: ReadResult) -> bool:
+    parts = (result.items, result.milestones, result.deleted, result.changes, result.rejected)
+    return not any(parts) and not result.census and result.cursor is None

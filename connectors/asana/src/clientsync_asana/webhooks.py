@@ -255,7 +255,7 @@ class Webhooks:
                 existing = self._existing_webhook(workspace, url)
                 if existing is not None:
                     return WebhookRegistration(
-                        created=True,
+                        created=False,
                         webhook_id=existing,
                         instructions=(
                             f"Asana webhook {existing} on project {name!r} already calls {url}; "

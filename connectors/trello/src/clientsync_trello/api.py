@@ -19,6 +19,13 @@ CARD_PARAMS: Mapping[str, str] = {
     "members": "true",
     "member_fields": "fullName,username",
 }
+# `/batch` separates its URLs with commas, so a batched card read leaves out list values.
+_BATCH_CARD_QUERY = "&".join(f"{k}={v}" for k, v in CARD_PARAMS.items() if "," not in v)
+
+
+def card_path(ident: str) -> str:
+    """One card, as the cards pages return it, in a form `/batch` accepts."""
+    return f"/cards/{ident}?{_BATCH_CARD_QUERY}"
 
 
 class TrelloApi:
@@ -36,13 +43,18 @@ class TrelloApi:
         try:
             return self.client.fetch_json(path, query_params=dict(params))
         except Exception as error:
-            raise classify(error, self.service, f"GET {path}") from None
+            # Scrubbed: one route (`/tokens/{token}/webhooks`) carries the token in its path.
+            raise classify(error, self.service, self.service.scrub(f"GET {path}")) from None
 
     def post_once(self, path: str, body: Mapping[str, Any]) -> Any:
+        return self.send_once("POST", path, body)
+
+    def send_once(self, method: str, path: str, body: Mapping[str, Any]) -> Any:
+        """One write (`POST`, `PUT`), never retried here: the caller makes it safe to repeat."""
         try:
-            return self.client.fetch_json(path, http_method="POST", post_args=dict(body))
+            return self.client.fetch_json(path, http_method=method, post_args=dict(body))
         except Exception as error:
-            raise classify(error, self.service, f"POST {path}") from None
+            raise classify(error, self.service, self.service.scrub(f"{method} {path}")) from None
 
     def batch(self, urls: Sequence[str]) -> list[Any | None]:
         """Each URL's body, in order, 10 to a request; None for a 404 (deleted since)."""

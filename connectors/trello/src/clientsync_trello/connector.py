@@ -18,10 +18,11 @@ from pydantic import SecretStr, ValidationError
 
 from clientsync.domain.model import Project
 from clientsync.errors import ConfigError, FatalTrackerError
-from clientsync.ports import ReadResult, RejectedItem
+from clientsync.ports import ReadResult, RejectedItem, WebhookRegistration
 from clientsync.retry import RetryPolicy
 
-from .api import CARD_PARAMS, TrelloApi
+from . import webhooks
+from .api import CARD_PARAMS, TrelloApi, card_path
 from .cards import BoardMeta
 from .comments import CardComments
 from .cursor import Cursor
@@ -29,23 +30,9 @@ from .export import load_export
 from .history import changes_from_actions
 from .http import TRELLO_BASE, TrelloHttpService
 from .mapping import Mapped, completion_times, map_board, parse_cards
-from .options import MappingOptions
-from .wire import WireAction, WireCard
+from .options import CARD_MILESTONE_MODES, MappingOptions
+from .wire import REMOVING_ACTIONS, STRUCTURAL_ACTIONS, WireAction, WireCard, parse_actions
 
-# Actions that change how cards no action names map: the read becomes a full one.
-_STRUCTURAL = frozenset(
-    {
-        "updateList",
-        "moveListFromBoard",
-        "moveListToBoard",
-        "updateCustomField",
-        "deleteCustomField",
-        "updateLabel",
-        "deleteLabel",
-    }
-)
-_REMOVING = frozenset({"deleteCard", "moveCardFromBoard"})
-_CARD_MODES = frozenset({"label", "list", "checklist"})
 _CONNECTION_OPTIONS = frozenset(
     {"board_id", "api_key_env", "token_env", "export", "base_url", "timeout_seconds", "page_size"}
 )
@@ -199,7 +186,7 @@ class TrelloConnector:
             cards.update((card.id, card) for card in parsed)
             rejected.extend(bad)
         return self._mapped(
-            meta, list(cards.values()), rejected, _actions(actions or []), census=True
+            meta, list(cards.values()), rejected, parse_actions(actions or []), census=True
         )
 
     def _read_incremental(self, cursor: Cursor) -> ReadResult | None:
@@ -213,8 +200,8 @@ class TrelloConnector:
             what=f"actions of board {board}",
         ):
             raw.extend(page)
-        actions = _actions(raw)
-        if any(a.type in _STRUCTURAL for a in actions):
+        actions = parse_actions(raw)
+        if any(a.type in STRUCTURAL_ACTIONS for a in actions):
             return None
         changed: set[str] = set()
         removed: set[str] = set()
@@ -222,13 +209,13 @@ class TrelloConnector:
             card_id = action.card_id
             if card_id is None:
                 continue
-            if action.type in _REMOVING:
+            if action.type in REMOVING_ACTIONS:
                 removed.add(card_id)
                 changed.discard(card_id)
             else:
                 changed.add(card_id)
                 removed.discard(card_id)
-        card_mode = self.mapping.milestones in _CARD_MODES
+        card_mode = self.mapping.milestones in CARD_MILESTONE_MODES
         if card_mode and (changed | removed) & set(cursor.milestone_cards):
             return None  # a milestone moved: which milestone each card falls under may shift
         newest = max((a.id for a in actions), default=cursor.action)
@@ -239,20 +226,8 @@ class TrelloConnector:
                 changes=changes_from_actions(actions, self.mapping),
             )
         wanted = sorted(changed | set(cursor.milestone_cards))
-        params = "&".join(f"{k}={v}" for k, v in CARD_PARAMS.items() if "," not in v)
-        bodies = api.batch(
-            [
-                f"/boards/{board}",
-                f"/boards/{board}/lists?filter=all",
-                f"/boards/{board}/customFields",
-            ]
-            + [f"/cards/{ident}?{params}" for ident in wanted]
-        )
-        board_json, lists, fields = bodies[:3]
-        if board_json is None:
-            raise FatalTrackerError(f"trello board {board!r} is gone, or the token lost access")
-        meta = BoardMeta.parse(board_json, lists or [], (), fields or [])
-        fetched = dict(zip(wanted, bodies[3:], strict=True))
+        meta, bodies = self._board_context([card_path(ident) for ident in wanted])
+        fetched = dict(zip(wanted, bodies, strict=True))
         deleted = set(removed)
         for ident, body in fetched.items():
             if body is None or body.get("idBoard") not in (None, meta.board.id):
@@ -282,6 +257,28 @@ class TrelloConnector:
             rejected=result.rejected,
         )
 
+    def _board_context(
+        self, extra: Sequence[str], *, labels: bool = False
+    ) -> tuple[BoardMeta, list[Any | None]]:
+        """The board, its lists and custom fields (and labels), then `extra`'s bodies.
+
+        One `/batch` while `extra` holds at most 6 URLs (5 with `labels`).
+        """
+        board = self.board_id
+        head = [
+            f"/boards/{board}",
+            f"/boards/{board}/lists?filter=all",
+            f"/boards/{board}/customFields",
+            *([f"/boards/{board}/labels?limit=1000"] if labels else []),
+        ]
+        bodies = self._api().batch([*head, *extra])
+        board_json, lists, fields = bodies[:3]
+        if board_json is None:
+            raise FatalTrackerError(f"trello board {board!r} is gone, or the token lost access")
+        label_json = (bodies[3] or []) if labels else []
+        meta = BoardMeta.parse(board_json, lists or [], label_json, fields or [])
+        return meta, bodies[len(head) :]
+
     def _read_export(self) -> ReadResult:
         assert self.export is not None
         document = load_export(self.export)
@@ -296,7 +293,7 @@ class TrelloConnector:
             raise FatalTrackerError(
                 f"{self.export}: not a Trello board export ({error.errors()[0]['msg']})"
             ) from None
-        actions = _actions(document.get("actions") or [])
+        actions = parse_actions(document.get("actions") or [])
         return self._result(meta, document["cards"], actions, census=True)
 
     def _result(
@@ -374,6 +371,16 @@ class TrelloConnector:
             timezone=self.mapping.timezone,
         )
 
+    # -- webhooks -----------------------------------------------------------------------
+
+    def read_webhook(self, payload: Mapping[str, Any]) -> ReadResult:
+        """One verified delivery `{"action": …, "model": …}` as a partial read."""
+        return webhooks.read_delivery(self, payload)
+
+    def register_webhook(self, url: str, *, secret: str | None = None) -> WebhookRegistration:
+        """Create (or reuse) the token's webhook on this board that posts to `url`."""
+        return webhooks.register(self, url, secret=secret)
+
     # -- writing ------------------------------------------------------------------------
 
     def post_update(self, target: str, body: str, *, idempotency_key: str) -> str:
@@ -383,14 +390,3 @@ class TrelloConnector:
         if self._comments is None:
             self._comments = CardComments(self._api(), str(self.board_id), self.mapping)
         return self._comments.post(target, body, idempotency_key=idempotency_key)
-
-
-def _actions(raw: Sequence[Any]) -> list[WireAction]:
-    """Valid actions only: one Trello could not describe is no reason to fail a read."""
-    actions = []
-    for entry in raw:
-        try:
-            actions.append(WireAction.model_validate(entry))
-        except ValidationError:
-            continue
-    return actions

@@ -5,10 +5,12 @@ routes the connector and py-trello use, with and without py-trello's trailing sl
 the board, its cards (filters, field selection, nested checklists, custom-field items and
 members, `limit`/`before`/`since` newest first, `API_TOO_MANY_CARDS_REQUESTED`), lists,
 labels, custom fields, actions (`since`/`before`/`limit` ≤ 1000, `filter`), `/batch`
-(≤ 10 URLs), single cards, their checklists and comments. Authentication is `key`+`token`
-in the query or an `Authorization: OAuth oauth_consumer_key=…, oauth_token=…` header;
-anything else gets Trello's plain-text 401. Every reply carries the `x-rate-limit-*` headers, and
-`TrelloRateLimited` answers 429 with Trello's JSON body code (no Retry-After, as Trello).
+(≤ 10 URLs), single cards, their checklists and comments, the board's checklists, and
+the token's webhooks (see `fakehooks`: list, create with Trello's HEAD check, update,
+delete). Authentication is `key`+`token` in the query or an `Authorization: OAuth
+oauth_consumer_key=…, oauth_token=…` header; anything else gets Trello's plain-text 401.
+Every reply carries the `x-rate-limit-*` headers, and `TrelloRateLimited` answers 429
+with Trello's JSON body code (no Retry-After, as Trello).
 
 Ids are ObjectId-shaped (8 hex digits of unix time, then a counter), so sorting them
 sorts by creation; the fake's clock starts at `start` and ticks a second per change.
@@ -26,7 +28,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from clientsync.testing import FakeRequest, FakeServer, Fault, Reply, ReplyLike, route
 
-from .fakeboard import BoardBuilder, iso
+from .fakeboard import iso
+from .fakehooks import WebhookRoutes
 
 __all__ = ["FakeTrello", "TrelloFailure", "TrelloRateLimited"]
 
@@ -49,7 +52,7 @@ class TrelloFailure(Fault):
     body: Any = "invalid token"
 
 
-class FakeTrello(BoardBuilder, FakeServer):
+class FakeTrello(WebhookRoutes, FakeServer):
     """One board in memory, served over loopback HTTP as Trello serves it."""
 
     def __init__(
@@ -62,9 +65,11 @@ class FakeTrello(BoardBuilder, FakeServer):
         max_cards_per_response: int | None = None,
         max_checklists_per_response: int | None = None,
         latency: float = 0.0,
+        callback_head_status: int | None = None,
         **server_options: Any,
     ) -> None:
         super().__init__(**server_options)
+        self.callback_head_status = callback_head_status
         self.api_key = api_key
         self.token = token
         self.max_cards_per_response = max_cards_per_response
@@ -171,7 +176,8 @@ class FakeTrello(BoardBuilder, FakeServer):
     @route("GET", r"/1/cards/{card}/?")
     def get_card(self, request: FakeRequest) -> ReplyLike:
         with self._state:
-            card = self._card(request.params["card"])
+            ident = request.params["card"]
+            card = self._card(ident) or self.elsewhere.get(ident)
             if card is None:
                 return 404, {}, "The requested resource was not found."
             return 200, {}, self._render_card(card, request)
@@ -183,6 +189,17 @@ class FakeTrello(BoardBuilder, FakeServer):
             if card is None:
                 return 404, {}, "The requested resource was not found."
             return 200, {}, copy.deepcopy(card["checklists"])
+
+    @route("GET", r"/1/boards/{board}/checklists/?")
+    def get_board_checklists(self, request: FakeRequest) -> ReplyLike:
+        if self._board(request) is None:
+            return 404, {}, "The requested resource was not found."
+        with self._state:
+            return 200, {}, [
+                copy.deepcopy(checklist)
+                for card in self.cards.values()
+                for checklist in card["checklists"]
+            ]  # fmt: skip
 
     @route("GET", r"/1/boards/{board}/actions/?")
     def get_board_actions(self, request: FakeRequest) -> ReplyLike:
@@ -265,7 +282,9 @@ class FakeTrello(BoardBuilder, FakeServer):
         rendered = _select(copy.deepcopy(card), request.arg("fields"))
         rendered.pop("checklists", None)
         rendered.pop("customFieldItems", None)
-        rendered["labels"] = [dict(self.labels[i]) for i in card["idLabels"]]
+        fields = request.arg("fields")
+        if not fields or fields == "all" or "labels" in fields.split(","):
+            rendered["labels"] = [dict(self.labels[i]) for i in card["idLabels"]]
         if request.arg("checklists", "none") != "none":
             rendered["checklists"] = copy.deepcopy(card["checklists"])
         if request.arg("customFieldItems") == "true":

@@ -1,8 +1,10 @@
 """The fake Trello's board: state and the builders tests use to shape it.
 
 Every change goes through Trello's own bookkeeping: an action (`createCard`,
-`updateCard` with `data.old`, `deleteCard`, `updateList`, `commentCard`), a new
-`dateLastActivity`, and the clock ticking a second.
+`updateCard` with `data.old`, `copyCard`, `deleteCard`, `moveCardFromBoard`,
+`addLabelToCard`/`removeLabelFromCard` with `data.label`, `addMemberToCard`/
+`removeMemberFromCard`, `updateCheckItemStateOnCard`, `updateList`, `commentCard`), a
+new `dateLastActivity`, and the clock ticking a second.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ class BoardBuilder:
         self.members: dict[str, dict[str, Any]] = {}
         self.cards: dict[str, dict[str, Any]] = {}
         self.actions: list[dict[str, Any]] = []
+        self.elsewhere: dict[str, dict[str, Any]] = {}
+        """Cards moved to other boards: `GET /cards/{id}` still finds them there."""
+        self.webhooks: dict[str, dict[str, Any]] = {}
         self._next_short = 1
 
     # -- the clock and ids ---------------------------------------------------------------
@@ -191,7 +196,8 @@ class BoardBuilder:
         """Change card fields as Trello's UI does, recording `updateCard` actions.
 
         Keys: `name`, `due`, `start` (datetimes or None), `dueComplete`, `closed`, `desc`,
-        `list` (a list name: a move), `labels` (names), `fields` (custom fields by name).
+        `list` (a list name: a move), `labels` (names), `members` (member ids), `fields`
+        (custom fields by name).
         """
         with self._state:
             card = self.cards[card_id]
@@ -208,11 +214,30 @@ class BoardBuilder:
                         "listAfter": self._list_ref(card["idList"]),
                     })  # fmt: skip
                 elif key == "labels":
-                    card["idLabels"] = [self.label_id(n) for n in value]
-                    self._act("addLabelToCard", {"card": self._ref(card)})
+                    before, card["idLabels"] = card["idLabels"], [self.label_id(n) for n in value]
+                    for kind, ids in (
+                        ("addLabelToCard", [i for i in card["idLabels"] if i not in before]),
+                        ("removeLabelFromCard", [i for i in before if i not in card["idLabels"]]),
+                    ):
+                        for label in ids:
+                            label_ref = {k: self.labels[label][k] for k in ("id", "name", "color")}
+                            self._act(kind, {"card": self._ref(card), "label": label_ref})
+                elif key == "members":
+                    before, card["idMembers"] = card["idMembers"], list(value)
+                    for kind, ids in (
+                        ("addMemberToCard", [i for i in card["idMembers"] if i not in before]),
+                        ("removeMemberFromCard", [i for i in before if i not in card["idMembers"]]),
+                    ):
+                        for member in ids:
+                            self._act(kind, {"card": self._ref(card), "idMember": member})
                 elif key == "fields":
                     self._set_fields(card, value)
-                    self._act("updateCustomFieldItem", {"card": self._ref(card)})
+                    for name in value:
+                        field = next(f for f in self.custom_fields.values() if f["name"] == name)
+                        field_ref = {k: field[k] for k in ("id", "name", "type")}
+                        self._act("updateCustomFieldItem", {
+                            "card": self._ref(card), "customField": field_ref,
+                        })  # fmt: skip
                 else:
                     if key in ("due", "start") and isinstance(value, datetime):
                         value = iso(value)
@@ -232,6 +257,57 @@ class BoardBuilder:
                 "card": {"id": card_id, "idShort": card["idShort"]},
                 "list": self._list_ref(card["idList"]),
             })  # fmt: skip
+
+    def set_check_item(self, card_id: str, item_name: str, done: bool) -> None:
+        """Tick (or untick) a checklist item, as `updateCheckItemStateOnCard`."""
+        with self._state:
+            card = self.cards[card_id]
+            now = self.tick()
+            for checklist in card["checklists"]:
+                for item in checklist["checkItems"]:
+                    if item["name"] == item_name:
+                        item["state"] = "complete" if done else "incomplete"
+                        self._act("updateCheckItemStateOnCard", {
+                            "card": self._ref(card),
+                            "checklist": {"id": checklist["id"], "name": checklist["name"]},
+                            "checkItem": {"id": item["id"], "name": item_name,
+                                          "state": item["state"]},
+                        })  # fmt: skip
+            card["dateLastActivity"] = iso(now)
+
+    def copy_card(self, card_id: str, name: str) -> str:
+        """A copy of the card in the same list, recorded as `copyCard`."""
+        with self._state:
+            source = self.cards[card_id]
+            list_name = self.lists[source["idList"]]["name"]
+            labels = [self.labels[i]["name"] for i in source["idLabels"]]
+            due = datetime.fromisoformat(source["due"]) if source["due"] else None
+            ident = self.add_card(name, list_name, due=due, labels=labels)
+            self.actions.pop()  # Trello records the copy, not a creation
+            copy = self.cards[ident]
+            self._act("copyCard", {
+                "card": self._ref(copy), "cardSource": self._ref(source),
+                "list": self._list_ref(copy["idList"]),
+            })  # fmt: skip
+            return ident
+
+    def move_card_to_board(self, card_id: str, board_id: str) -> None:
+        """Move the card to another board: this board records `moveCardFromBoard`."""
+        with self._state:
+            self.tick()
+            card = self.cards.pop(card_id)
+            card["idBoard"] = board_id
+            self.elsewhere[card_id] = card
+            self._act("moveCardFromBoard", {
+                "card": self._ref(card), "boardTarget": {"id": board_id},
+                "list": self._list_ref(card["idList"]),
+            })  # fmt: skip
+
+    def webhook_payload(self, action: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What a board webhook delivers for `action` (default: the latest one)."""
+        with self._state:
+            chosen = action if action is not None else self.actions[-1]
+            return {"model": dict(self.board), "action": dict(chosen)}
 
     def rename_list(self, list_id: str, name: str) -> None:
         with self._state:

@@ -108,7 +108,8 @@ class TrelloHttpService:
 
     def _path(self, url: str) -> str:
         path = url.split("?", 1)[0]
-        return path[len(self.base_url) - 1 :] if path.startswith(self.base_url) else path
+        path = path[len(self.base_url) - 1 :] if path.startswith(self.base_url) else path
+        return self.scrub(path)  # `/tokens/{token}/webhooks` has the token in its path
 
 
 def classify(error: Exception, service: TrelloHttpService, what: str) -> TrackerError:

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from clientsync.domain.model import EstimateUnit
 
 MilestoneMode = Literal["label", "list", "lists", "custom_field", "checklist"]
+# Modes whose milestones come from a few cards: an item is placed by those cards' dates.
+CARD_MILESTONE_MODES = frozenset({"label", "list", "checklist"})
 
 
 class MappingOptions(BaseModel):

@@ -8,10 +8,26 @@ ISO-8601 UTC with milliseconds and `Z`; custom-field numbers and booleans arrive
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+# Actions that change how cards no action names map: only a full read can follow them.
+STRUCTURAL_ACTIONS = frozenset(
+    {
+        "updateList",
+        "moveListFromBoard",
+        "moveListToBoard",
+        "updateCustomField",
+        "deleteCustomField",
+        "updateLabel",
+        "deleteLabel",
+    }
+)
+# Actions after which the card is no longer on the board.
+REMOVING_ACTIONS = frozenset({"deleteCard", "moveCardFromBoard"})
 
 
 class Wire(BaseModel):
@@ -136,3 +152,22 @@ class WireAction(Wire):
     def old(self) -> dict[str, Any]:
         old = self.data.get("old")
         return old if isinstance(old, dict) else {}
+
+
+class WireWebhook(Wire):
+    id: str
+    idModel: str
+    callbackURL: str
+    description: str = ""
+    active: bool = True
+
+
+def parse_actions(raw: Iterable[Any]) -> list[WireAction]:
+    """Valid actions only: one Trello could not describe is no reason to fail a read."""
+    actions = []
+    for entry in raw:
+        try:
+            actions.append(WireAction.model_validate(entry))
+        except ValidationError:
+            continue
+    return actions
