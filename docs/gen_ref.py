@@ -204,7 +204,7 @@ def _table_section(
     *,
     array: bool,
 ) -> list[str]:
-    model_ref = prop.get("$ref") or prop.get("items", {}).get("$ref")
+    model_ref = prop.get("$ref") or prop.get("items", {}).get("$ref") or _named_tables(prop)
     if model_ref is None:
         model_ref = next((a["$ref"] for a in prop.get("anyOf", ()) if "$ref" in a), None)
     model = defs[model_ref.rsplit("/", 1)[-1]]
@@ -242,7 +242,9 @@ def _table_section(
             "",
         ]
     for key, field in nested:
-        lines += _table_section(f"{header}.{key}", field, defs, comments, array=False)
+        # A table of tables keyed by a name the user chooses: [webhooks.sources.NAME].
+        named = ".NAME" if _named_tables(field) else ""
+        lines += _table_section(f"{header}.{key}{named}", field, defs, comments, array=False)
     return lines
 
 
@@ -266,8 +268,15 @@ _NOTES = {
 }
 
 
+def _named_tables(field: Mapping[str, Any]) -> str | None:
+    """The model of a table of tables keyed by a chosen name, like [webhooks.sources.NAME]."""
+    inner = field.get("additionalProperties")
+    return inner.get("$ref") if isinstance(inner, Mapping) else None
+
+
 def _is_table(field: Mapping[str, Any], defs: Mapping[str, Any]) -> bool:
-    refs = [field.get("$ref")] + [a.get("$ref") for a in field.get("anyOf", ())]
+    refs = [field.get("$ref"), _named_tables(field)]
+    refs += [a.get("$ref") for a in field.get("anyOf", ())]
     return any(bool(r) and defs[r.rsplit("/", 1)[-1]].get("type") == "object" for r in refs)
 
 

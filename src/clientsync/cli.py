@@ -153,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the whole job on the bundled example, offline")
     demo.add_argument("--out", type=Path, default=Path("clientsync-demo"))
+    # Imported here: commands_automation imports ExitCode from this module.
+    from .commands_automation import add_parsers as add_automation_parsers
+
+    add_automation_parsers(commands)
     return parser
 
 

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace, ctx: _Context) -> ExitCode:
+    if args.command in ("serve", "webhook"):
+        from .commands_automation import run as run_automation
+
+        return run_automation(args, ctx)
     handler = {
         "init": cmd_init,
         "connectors": cmd_connectors,

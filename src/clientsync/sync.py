@@ -10,11 +10,12 @@ next sync re-reads what was lost.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from .domain.model import TRACKED_FIELDS, Milestone, WorkItem
@@ -31,7 +32,7 @@ from .store import (
     payload_digest,
 )
 
-__all__ = ["TRACKED_FIELDS", "SyncSummary", "sync_source"]
+__all__ = ["TRACKED_FIELDS", "AppliedRead", "SyncSummary", "apply_read", "sync_source"]
 
 _log = logging.getLogger("clientsync.sync")
 
@@ -109,6 +110,101 @@ def sync_source(
         summary.changes,
     )
     return summary
+
+
+@dataclass(frozen=True)
+class AppliedRead(SyncSummary):
+    """A SyncSummary of a partial read that also lists what it newly recorded.
+
+    `recorded` holds the changes of the items this read actually wrote or deleted (the
+    tracker's changelog for them, and the engine's diffs) and milestone date moves: what a
+    caller reacts to. A read that changed nothing records nothing.
+    """
+
+    recorded: tuple[HistoryEntry, ...] = field(default=(), repr=False)
+    milestone_dates: Mapping[str, date | None] = field(default_factory=dict, repr=False)
+    """The source's live milestones and their dates, read only when an item's due date
+    moved (to tell whether it now lands after its milestone); empty otherwise."""
+
+
+def apply_read(
+    store: Store,
+    source_name: str,
+    result: ReadResult,
+    *,
+    now: datetime,
+    log: logging.Logger = _log,
+) -> AppliedRead:
+    """Apply a partial read (a webhook delivery's) to `store`, as one transaction.
+
+    Like a sync, it upserts what changed, records the changes and deletes the items the
+    read names as deleted; unlike a sync, it never moves the source's cursor (the next
+    `sync` still reads everything since the last one: a lost delivery is caught up) and
+    never reconciles deletions against a census, whatever the read claims.
+    """
+    if now.tzinfo is None:
+        raise ValueError("apply_read needs an aware `now`, e.g. datetime.now(UTC)")
+    for rejected in result.rejected:
+        log.warning(
+            "%s: skipped %s: field %r: %s",
+            source_name,
+            rejected.key,
+            rejected.field,
+            rejected.reason,
+        )
+    if not (result.items or result.milestones or result.deleted or result.changes):
+        # A heartbeat or a delivery about another board: its project may be a stand-in the
+        # connector built without a request, which must not overwrite the stored one.
+        return AppliedRead(
+            source=source_name,
+            full=False,
+            read=0,
+            inserted=0,
+            updated=0,
+            unchanged=0,
+            deleted=0,
+            rejected=result.rejected,
+            changes=0,
+            cursor=store.cursor(source_name),
+        )
+    with store.sync_transaction(source_name, now=now) as tx:
+        # `finish` writes the cursor it is given: hand it the stored one. A connector that
+        # re-read every milestone says so (`milestone_census`): a deleted one is dropped.
+        partial = dataclasses.replace(
+            result,
+            cursor=tx.cursor(),
+            census=False,
+            census_ids=None,
+        )
+        outcome = _apply(tx, partial, now=now, allow_empty=True)
+        written = {row.key for row in outcome.item_rows}
+        told = [
+            HistoryEntry(c.key, c.field, c.before, c.after, c.at, c.reason)
+            for c in result.changes
+            if c.key in written
+        ]
+        recorded = (*told, *outcome.history)
+        dates: dict[str, date | None] = {}
+        if any(c.field == "due" for c in recorded):
+            dates = {
+                ident: date.fromisoformat(m.due[:10]) if m.due else None
+                for ident, m in tx.milestones().items()
+                if not m.deleted
+            }
+    return AppliedRead(
+        source=source_name,
+        full=False,
+        read=len(result.items),
+        inserted=outcome.inserted,
+        updated=outcome.updated,
+        unchanged=outcome.unchanged,
+        deleted=outcome.deleted,
+        rejected=result.rejected,
+        changes=outcome.changes,
+        cursor=partial.cursor,
+        recorded=recorded,
+        milestone_dates=dates,
+    )
 
 
 def _read(

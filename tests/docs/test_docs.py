@@ -140,6 +140,8 @@ def test_config_reference_covers_every_key() -> None:
     def keys(model: dict[str, Any]) -> Iterator[str]:
         for name, field in model["properties"].items():
             ref = field.get("$ref") or field.get("items", {}).get("$ref")
+            inner = field.get("additionalProperties")
+            ref = ref or (inner.get("$ref") if isinstance(inner, dict) else None)
             ref = ref or next((a["$ref"] for a in field.get("anyOf", ()) if "$ref" in a), None)
             target = defs[ref.rsplit("/", 1)[-1]] if ref else None
             if target is not None and target.get("type") == "object":

@@ -22,9 +22,11 @@ from .model import (
     slugify,
 )
 from .secrets import EnvReference, looks_like_credential, resolve_env
+from .webhooks import WEBHOOK_CONNECTORS, Verification, WebhooksConfig, WebhookSourceConfig
 
 __all__ = [
     "HIDEABLE_FIELDS",
+    "WEBHOOK_CONNECTORS",
     "AudienceConfig",
     "Cadence",
     "ChannelConfig",
@@ -36,7 +38,10 @@ __all__ = [
     "Section",
     "SourceConfig",
     "StoreConfig",
+    "Verification",
     "VisibilityConfig",
+    "WebhookSourceConfig",
+    "WebhooksConfig",
     "Weekday",
     "describe_errors",
     "load_config",

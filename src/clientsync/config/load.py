@@ -275,6 +275,9 @@ def _field_at(loc: Loc) -> FieldInfo | None:
             if field is None:
                 return None
             current = field.annotation
+        elif get_origin(current) is dict:
+            # A table of named tables ([webhooks.sources.<name>]): the name picks an entry.
+            current, field = get_args(current)[1], None
         else:
             return None
     return field
@@ -284,6 +287,10 @@ def _annotation_at(loc: Loc) -> Any:
     if loc and isinstance(loc[-1], int):
         parent = _annotation_at(loc[:-1])
         return None if parent is None else _sequence_element(parent)
+    if loc:
+        parent = _annotation_at(loc[:-1])
+        if get_origin(parent) is dict:
+            return _unwrap(get_args(parent)[1])
     field = _field_at(loc)
     return None if field is None else _unwrap(field.annotation)
 

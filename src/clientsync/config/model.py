@@ -30,6 +30,7 @@ from .audience import AudienceConfig
 from .issues import issue, quoted_list, suggest
 from .secrets import EnvReference, resolve_env
 from .tables import ConfigModel, OptionsTable
+from .webhooks import WEBHOOK_CONNECTORS, Verification, WebhooksConfig
 
 
 class ProjectConfig(ConfigModel):
@@ -73,6 +74,25 @@ class ProjectConfig(ConfigModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def _check_webhook_source(
+    connector: str, verification: Verification, secret_env: str | None, where: tuple[str, ...]
+) -> None:
+    if verification is Verification.SHARED_SECRET and connector != "jira":
+        raise issue(
+            f"{connector} signs its deliveries; a shared secret is only for Jira Automation",
+            'remove verification (the default is "signature")',
+            path=(*where, "verification"),
+        )
+    if secret_env is None and connector in ("jira", "trello"):
+        what = "the webhook's secret" if connector == "jira" else "the application secret"
+        variable = "JIRA_WEBHOOK_SECRET" if connector == "jira" else "TRELLO_APP_SECRET"
+        raise issue(
+            f"{connector} deliveries are verified with {what}",
+            f'set secret_env = "{variable}" (the variable holding it)',
+            path=(*where, "secret_env"),
+        )
 
 
 def slugify(name: str) -> str:
@@ -167,6 +187,7 @@ class Config(ConfigModel):
     risks: RiskSettings = RiskSettings()
     visibility: VisibilityConfig = VisibilityConfig()
     audiences: tuple[AudienceConfig, ...] = ()
+    webhooks: WebhooksConfig = WebhooksConfig()
 
     @field_validator("sources")
     @classmethod
@@ -205,6 +226,36 @@ class Config(ConfigModel):
                         fix,
                         path=(collection, index, "name"),
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_sources(self) -> Self:
+        connectors = {s.name: s.connector for s in self.sources}
+        for name, table in self.webhooks.sources.items():
+            where: tuple[str, ...] = ("webhooks", "sources", name)
+            connector = connectors.get(name)
+            if connector is None:
+                close = suggest(name, list(connectors))
+                hint = f"did you mean {close!r}? " if close else ""
+                raise issue(
+                    f"no source named {name!r}",
+                    f"{hint}name a [[sources]] entry (known: {quoted_list(connectors)})",
+                    path=where,
+                )
+            if connector not in WEBHOOK_CONNECTORS:
+                raise issue(
+                    f"the {connector!r} connector does not take webhooks",
+                    f"remove this table; webhooks come from {quoted_list(WEBHOOK_CONNECTORS)}, "
+                    "other sources are read by `clientsync sync`",
+                    path=where,
+                )
+            _check_webhook_source(connector, table.verification, table.secret_env, where)
+            if connector == "trello" and self.webhooks.callback_url(name) is None:
+                raise issue(
+                    "Trello signs the callback URL, so it must be known",
+                    "set [webhooks] public_url, or callback_url here, to the URL registered",
+                    path=(*where, "callback_url"),
+                )
         return self
 
     @property

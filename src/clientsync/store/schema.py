@@ -130,7 +130,27 @@ def _v2(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+def _v3(conn: sqlite3.Connection) -> None:
+    # Webhook deliveries seen, so a replayed one is refused: claimed while it is being
+    # applied, done once applied. Never a secret here: ids are the tracker's delivery id,
+    # its action id, or a hash of the body.
+    conn.execute(
+        """
+        CREATE TABLE webhook_deliveries (
+            source TEXT NOT NULL,
+            delivery_id TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('claimed', 'done')),
+            received_at TEXT NOT NULL,
+            finished_at TEXT,
+            outcome TEXT,
+            PRIMARY KEY (source, delivery_id)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries(received_at)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

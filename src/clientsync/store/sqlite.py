@@ -26,6 +26,7 @@ from clientsync.domain.model import ItemChange, Milestone, Project, Snapshot, Wo
 from clientsync.errors import ClientsyncError, StoreError, SyncError
 
 from .codec import parse_timestamp, timestamp
+from .deliveries import DeliveryLog
 from .schema import migrate
 from .writer import SyncWriter
 
@@ -326,6 +327,13 @@ class Store:
             (audience, timestamp(before)),
         ).fetchone()
         return None if row is None else str(row[0])
+
+    # -- webhook deliveries ---------------------------------------------------------------
+
+    @property
+    def deliveries(self) -> DeliveryLog:
+        """The webhook deliveries seen, for refusing replays (`clientsync.store.deliveries`)."""
+        return DeliveryLog(lambda: self._transaction(self._busy), lambda: self._db)
 
     # -- publish log ----------------------------------------------------------------------
 
