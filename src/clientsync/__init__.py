@@ -10,7 +10,7 @@ Every view is a pure function of domain objects::
 Nothing happens at import time: no I/O, no global state.
 """
 
-from .domain.baseline import Baseline, BaselineMilestone, capture_baseline
+from .domain.baseline import Baseline, BaselineMilestone, ChangeAcknowledgement, capture_baseline
 from .domain.drift import ChangeNotice, DriftEvent, DriftKind, DriftView, compute_drift
 from .domain.forecast import Forecast, MilestoneForecast, forecast_snapshot
 from .domain.model import (
@@ -54,6 +54,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Baseline",
     "BaselineMilestone",
+    "ChangeAcknowledgement",
     "ChangeNotice",
     "ClientsyncError",
     "ConfigError",

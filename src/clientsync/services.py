@@ -9,7 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .config import Config
-from .domain.baseline import Baseline, capture_baseline
+from .domain.baseline import Baseline, ChangeAcknowledgement, capture_baseline
+from .domain.drift import ChangeNotice, notice_summary
 from .domain.model import Milestone, Project, Snapshot, WorkItem
 from .domain.report import Report, build_report
 from .domain.visibility import DetailLevel, VisibilityPolicy
@@ -98,6 +99,7 @@ def capture_project_baseline(
     budget_hours: float | None = None,
     assumptions: Sequence[str] = (),
     constraints: Sequence[str] = (),
+    acknowledgements: Sequence[ChangeAcknowledgement] = (),
 ) -> Baseline:
     snapshot = current_snapshot(config, store, taken_at=now)
     baseline = capture_baseline(
@@ -110,6 +112,7 @@ def capture_project_baseline(
         budget_hours=budget_hours,
         assumptions=tuple(assumptions),
         constraints=tuple(constraints),
+        acknowledgements=acknowledgements,
     )
     store.add_baseline(baseline)
     return baseline
@@ -180,27 +183,38 @@ def accept_change_notice(
     note: str | None = None,
 ) -> Baseline:
     """Record the client's sign-off on a change notice: the current plan becomes a new
-    baseline version (the old one is kept), saying who accepted which notice.
+    baseline version (the old one is kept), which adds the sign-off to the record of
+    acknowledgements it carries forward from the previous version.
 
-    A notice is named by its id (`ChangeNotice.id`), as the reports list them.
+    A notice is named by its id (`ChangeNotice.id`), as the reports list them. Any notice
+    may be accepted, but the record says what the client saw: every audience reads it.
     """
+    if not agreed_by.strip():
+        raise ConfigError("say who signed the change off: --by NAME must not be empty")
     current = store.baseline()
     if current is None:
         raise ConfigError(
             "no baseline yet, so no change notice to accept; run "
             "`clientsync baseline capture --agreed-by NAME` first"
         )
-    report = make_report(
-        config, store, ReportRequest(as_of=now, level=DetailLevel.INTERNAL), save=False
-    )
-    notices = {n.id: n for n in report.drift.notices}
+    notices = _notices(config, store, now, DetailLevel.INTERNAL)
     notice = notices.get(notice_id)
     if notice is None:
         known = ", ".join(sorted(notices)) or "none: nothing has drifted from the baseline"
         raise ConfigError(f"no change notice {notice_id!r}; open notices: {known}")
-    accepted = f"accepted change notice {notice_id} ({notice.milestone_name}): " + "; ".join(
-        notice.what
+    # Counted at the client's level, so the record never tells of internal work.
+    shown = _notices(config, store, now, DetailLevel.CLIENT).get(notice_id)
+    summary = (
+        notice_summary(shown) if shown is not None else f"{notice.milestone_name}: plan re-agreed"
     )
+    acknowledgement = ChangeAcknowledgement(
+        notice_id=notice_id,
+        summary=summary,
+        acknowledged_by=agreed_by,
+        acknowledged_at=now,
+        note=note,
+    )
+    accepted = f"accepted change notice {notice_id} ({summary})"
     return capture_project_baseline(
         config,
         store,
@@ -210,4 +224,13 @@ def accept_change_notice(
         budget_hours=current.budget_hours,
         assumptions=current.assumptions,
         constraints=current.constraints,
+        acknowledgements=(*current.acknowledgements, acknowledgement),
     )
+
+
+def _notices(
+    config: Config, store: Store, now: datetime, level: DetailLevel
+) -> dict[str, ChangeNotice]:
+    request = ReportRequest(as_of=now, level=level)
+    report = make_report(config, store, request, save=False)
+    return {n.id: n for n in report.drift.notices}

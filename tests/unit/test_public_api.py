@@ -5,6 +5,7 @@ import clientsync
 PINNED = {
     "Baseline",
     "BaselineMilestone",
+    "ChangeAcknowledgement",
     "ChangeNotice",
     "ClientsyncError",
     "ConfigError",

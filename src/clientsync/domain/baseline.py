@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from pydantic import Field
@@ -13,6 +14,16 @@ from .model import Snapshot
 class BaselineMilestone(DomainModel):
     name: str
     due: date | None = None
+
+
+class ChangeAcknowledgement(DomainModel):
+    """The client's sign-off on one change notice: who agreed to what, when."""
+
+    notice_id: str = Field(min_length=1, description="The notice's id (`ChangeNotice.id`).")
+    summary: str = Field(description="What the notice said, in one line, as the client saw it.")
+    acknowledged_by: str = Field(min_length=1)
+    acknowledged_at: UtcDatetime
+    note: str | None = None
 
 
 class Baseline(DomainModel):
@@ -32,6 +43,22 @@ class Baseline(DomainModel):
     budget_hours: float | None = Field(None, ge=0)
     assumptions: tuple[str, ...] = ()
     constraints: tuple[str, ...] = ()
+    acknowledgements: tuple[ChangeAcknowledgement, ...] = Field(
+        (),
+        description="Every change notice the client has signed off, oldest first. Each "
+        "version carries the earlier ones forward, so the latest holds the whole record.",
+    )
+
+    def acknowledged_here(self, notice_id: str) -> ChangeAcknowledgement | None:
+        """The sign-off on `notice_id` that made this version, if one did.
+
+        An accept captures the baseline at the moment of the sign-off; an older sign-off
+        on the same notice was about drift this version no longer measures.
+        """
+        for ack in reversed(self.acknowledgements):
+            if ack.notice_id == notice_id and ack.acknowledged_at >= self.captured_at:
+                return ack
+        return None
 
 
 def capture_baseline(
@@ -46,8 +73,13 @@ def capture_baseline(
     budget_hours: float | None = None,
     assumptions: tuple[str, ...] = (),
     constraints: tuple[str, ...] = (),
+    acknowledgements: Sequence[ChangeAcknowledgement] = (),
 ) -> Baseline:
-    """The snapshot's open and done scope (cancelled items are not agreed work)."""
+    """The snapshot's open and done scope (cancelled items are not agreed work).
+
+    `acknowledgements` is the record of sign-offs to carry: the previous version's, plus
+    the one this version records when it is made by accepting a change notice.
+    """
     from .model import ItemState
 
     in_scope = [i for i in snapshot.items if i.state is not ItemState.CANCELLED]
@@ -64,4 +96,5 @@ def capture_baseline(
         budget_hours=budget_hours,
         assumptions=assumptions,
         constraints=constraints,
+        acknowledgements=tuple(acknowledgements),
     )

@@ -3,7 +3,10 @@
 `compute_drift` lists what moved away from the agreement (scope, estimates, dates, budget)
 with the reason when the tracker gives one, totals it per milestone, and groups it into
 change notices that state the impact on the forecast and the options to hold the date.
-The view's models live in `drift_models` and are re-exported here.
+A notice the client signed off when this baseline was made, and that still shows (a budget
+overrun outlives a new baseline), says who agreed it; the view carries the baseline's
+record of every sign-off, for the reports' "changes you have agreed". The view's models
+live in `drift_models` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from .baseline import Baseline
-from .drift_events import Plan, budget_burn, find_events, milestone_totals
+from .baseline import Baseline, ChangeAcknowledgement
+from .drift_events import Plan, budget_burn, find_events, milestone_totals, moved_text
 from .drift_models import (
     REASON_NEEDED,
     BudgetBurn,
@@ -31,6 +34,7 @@ from .settings import ForecastSettings
 __all__ = [
     "REASON_NEEDED",
     "BudgetBurn",
+    "ChangeAcknowledgement",
     "ChangeNotice",
     "ChangeOption",
     "DriftEvent",
@@ -38,6 +42,7 @@ __all__ = [
     "DriftView",
     "MilestoneDrift",
     "compute_drift",
+    "notice_summary",
 ]
 
 
@@ -77,8 +82,66 @@ def compute_drift(
         agreed_at=baseline.agreed_at,
         events=tuple(events),
         milestones=tuple(milestone_totals(plan, events)),
-        notices=notices,
+        notices=tuple(_signed_off(notice, baseline) for notice in notices),
         budget=budget,
+        acknowledgements=baseline.acknowledgements,
+    )
+
+
+def notice_summary(notice: ChangeNotice) -> str:
+    """The notice in one line, for the record of sign-offs: what moved, and how much.
+
+    It names no item, only counts and dates, so it stays one short line however many
+    items changed (the notice itself lists them).
+    """
+    parts: list[str] = []
+    counts = dict.fromkeys(DriftKind, 0)
+    for event in notice.events:
+        counts[event.kind] += 1
+        if event.kind is DriftKind.MILESTONE_MOVED:
+            moved = moved_text(notice.due_before, notice.due_after, event.days)
+            parts.append(moved[0].lower() + moved[1:])
+        elif event.kind is DriftKind.MILESTONE_ADDED:
+            due = notice.due_after
+            parts.append(f"new milestone, due {due}" if due else "new milestone, no due date")
+        elif event.kind is DriftKind.MILESTONE_REMOVED:
+            parts.append("milestone removed")
+        elif event.kind is DriftKind.BUDGET_BURN:
+            spent, budget = event.after, event.before
+            numbers = isinstance(spent, int | float) and isinstance(budget, int | float)
+            over = numbers and spent > budget
+            parts.append("over budget" if over else "spending ahead of progress")
+    for kind, verb in _COUNTED:
+        if counts[kind]:
+            parts.append(f"{counts[kind]} item{'' if counts[kind] == 1 else 's'} {verb}")
+    return f"{notice.milestone_name}: {'; '.join(parts) or 'changed'}"
+
+
+_COUNTED = (
+    (DriftKind.SCOPE_ADDED, "added"),
+    (DriftKind.SCOPE_REMOVED, "removed"),
+    (DriftKind.ESTIMATE_CHANGED, "re-estimated"),
+)
+
+
+_OUTLIVES_A_BASELINE = frozenset({DriftKind.BUDGET_BURN})
+"""Drift a new baseline does not reset: the budget is carried over, and so is the burn."""
+
+
+def _signed_off(notice: ChangeNotice, baseline: Baseline) -> ChangeNotice:
+    """The notice, saying who agreed it if its sign-off made this baseline.
+
+    Accepting a notice re-agrees the current plan, so scope and date changes in a report
+    are new since then and await sign-off; only drift the baseline cannot absorb (a budget
+    overrun) can still be the change that was agreed.
+    """
+    if any(e.kind not in _OUTLIVES_A_BASELINE for e in notice.events):
+        return notice
+    ack = baseline.acknowledged_here(notice.id)
+    if ack is None:
+        return notice
+    return notice.model_copy(
+        update={"acknowledged_by": ack.acknowledged_by, "acknowledged_at": ack.acknowledged_at}
     )
 
 

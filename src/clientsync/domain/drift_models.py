@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from .base import DomainModel, UtcDatetime
+from .baseline import ChangeAcknowledgement
 from .model import JsonValue
 
 
@@ -87,6 +88,16 @@ class ChangeNotice(DomainModel):
         description="Stable across reports: the milestone's id, `budget`, or `unplanned` "
         "(work added outside any milestone). `clientsync baseline accept --notice ID` takes it.",
     )
+    acknowledged_by: str | None = Field(
+        None,
+        description="Who signed this notice off, when the baseline was made by that sign-off "
+        "and the change still shows (a budget overrun does); null while it awaits sign-off.",
+    )
+    acknowledged_at: UtcDatetime | None = None
+
+    @property
+    def awaiting_sign_off(self) -> bool:
+        return self.acknowledged_by is None
 
     @model_validator(mode="before")
     @classmethod
@@ -112,6 +123,16 @@ class DriftView(DomainModel):
     milestones: tuple[MilestoneDrift, ...] = ()
     notices: tuple[ChangeNotice, ...] = ()
     budget: BudgetBurn | None = None
+    acknowledgements: tuple[ChangeAcknowledgement, ...] = Field(
+        (),
+        description="The changes the client has agreed to, oldest first: every sign-off "
+        "the baseline records.",
+    )
+
+    @property
+    def awaiting_sign_off(self) -> tuple[ChangeNotice, ...]:
+        """The notices the client has not signed off yet."""
+        return tuple(n for n in self.notices if n.awaiting_sign_off)
 
 
 def _notice_id(data: dict[str, Any]) -> str:

@@ -350,7 +350,7 @@ def _change_decisions(ctx: _Context, drift: DriftView | None) -> list[Decision]:
     if drift is None:
         return []
     decisions = []
-    for notice in drift.notices:
+    for notice in drift.awaiting_sign_off:
         moments = [e.at for e in notice.events if e.at is not None]
         decisions.append(
             Decision(

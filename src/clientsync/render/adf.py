@@ -160,11 +160,11 @@ def _changes(report: Report) -> list[Node]:
         return []
     content = [heading(3, "Changes to what we agreed"), paragraph(text(against, _EM))]
     if not report.drift.notices:
-        return [*content, paragraph(text("No changes since the baseline."))]
+        content.append(paragraph(text(sections.NO_CHANGES)))
     for notice in report.drift.notices:
         content += [
             heading(4, sections.flat(notice.milestone_name)),
-            paragraph(text(sections.AWAITING_SIGN_OFF, _STRONG)),
+            paragraph(text(sections.sign_off(notice), _STRONG)),
         ]
         if notice.what:
             content.append(bullets([sections.flat(w)] for w in notice.what))
@@ -177,4 +177,7 @@ def _changes(report: Report) -> list[Node]:
                 paragraph(text("Options:", _STRONG)),
                 bullets(([sections.flat(o.summary)] for o in notice.options), ordered=True),
             ]
+    agreed = sections.agreed_lines(report)
+    if agreed:
+        content += [heading(4, sections.AGREED_CHANGES), bullets([line] for line in agreed)]
     return content

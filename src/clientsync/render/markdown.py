@@ -12,11 +12,14 @@ from clientsync.domain.risk import Risk
 from clientsync.domain.status import MilestoneStatus
 from clientsync.domain.visibility import DetailLevel
 from clientsync.render.sections import (
-    AWAITING_SIGN_OFF,
+    AGREED_CHANGES,
+    NO_CHANGES,
     ItemLine,
     ItemSection,
+    agreed_lines,
     item_sections,
     open_requests,
+    sign_off,
     visible_risks,
 )
 
@@ -132,15 +135,19 @@ def _changes(report: Report) -> list[str]:
     name = md(drift.baseline_name or drift.baseline_id)
     lines.append(f"_Against baseline {name}{agreed}{when}._")
     if not drift.notices:
-        return [*lines, "", "No changes since the baseline."]
+        lines += ["", NO_CHANGES]
     for notice in drift.notices:
         lines += _notice(notice, show_id=report.level is DetailLevel.INTERNAL)
+    record = agreed_lines(report)
+    if record:
+        lines += ["", f"### {AGREED_CHANGES}", "", *(f"- {md(line)}" for line in record)]
     return lines
 
 
 def _notice(notice: ChangeNotice, *, show_id: bool) -> list[str]:
-    lines = ["", f"### {md(notice.milestone_name)} — {AWAITING_SIGN_OFF.lower()}", ""]
-    if show_id:
+    label = sign_off(notice)
+    lines = ["", f"### {md(notice.milestone_name)} — {md(label[0].lower() + label[1:])}", ""]
+    if show_id and notice.awaiting_sign_off:
         # What the project manager types to record the client's sign-off.
         lines += [f"_Accept with `clientsync baseline accept --notice {notice.id} --by NAME`._", ""]
     lines += [f"- {md(what)}" for what in notice.what]

@@ -9,17 +9,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from clientsync.domain.drift import ChangeAcknowledgement, ChangeNotice
 from clientsync.domain.report import Report
 from clientsync.domain.risk import Risk
-from clientsync.domain.status import ItemSummary, MilestoneStatus, Rag
+from clientsync.domain.status import MilestoneStatus, Rag
+from clientsync.domain.status_sections import ItemSummary
 from clientsync.domain.visibility import DetailLevel
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 RAG_LABEL = {Rag.GREEN: "Green", Rag.AMBER: "Amber", Rag.RED: "Red"}
 AWAITING_SIGN_OFF = "Awaiting your sign-off"
-"""Every notice in a report awaits sign-off: accepting one makes it the new baseline."""
+"""A notice awaits sign-off until it is accepted, which makes it the new baseline."""
+AGREED_CHANGES = "Changes you have agreed"
+"""The heading over the record of sign-offs the baseline carries."""
+NO_CHANGES = "No changes since the baseline."
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,28 @@ def baseline_line(report: Report) -> str | None:
     agreed = f", agreed by {flat(drift.agreed_by)}" if drift.agreed_by else ""
     when = f" on {drift.agreed_at.date().isoformat()}" if drift.agreed_at else ""
     return f"Against baseline {flat(drift.baseline_name or drift.baseline_id)}{agreed}{when}."
+
+
+def sign_off(notice: ChangeNotice) -> str:
+    """`Awaiting your sign-off`, or who agreed it and when (a change that still shows)."""
+    if notice.acknowledged_by is None:
+        return AWAITING_SIGN_OFF
+    return "Agreed" + _agreed(notice.acknowledged_by, notice.acknowledged_at)
+
+
+def agreed_lines(report: Report) -> tuple[str, ...]:
+    """The client's sign-offs, oldest first: what was agreed, by whom, when, and any note."""
+    return tuple(_agreed_line(ack) for ack in report.drift.acknowledgements)
+
+
+def _agreed_line(ack: ChangeAcknowledgement) -> str:
+    note = f" ({flat(ack.note)})" if ack.note and flat(ack.note) else ""
+    return f"{flat(ack.summary)} — agreed{_agreed(ack.acknowledged_by, ack.acknowledged_at)}{note}"
+
+
+def _agreed(by: str, at: datetime | None) -> str:
+    when = f" on {at.date().isoformat()}" if at is not None else ""
+    return f" by {flat(by)}{when}"
 
 
 def next_update_line(next_update: date | None) -> str | None:

@@ -118,9 +118,9 @@ def _changes(report: Report) -> list[str]:
         return []
     lines = [*_heading("Changes to what we agreed"), against]
     if not report.drift.notices:
-        return [*lines, "", "No changes since the baseline."]
+        lines += ["", sections.NO_CHANGES]
     for notice in report.drift.notices:
-        lines += ["", f"{sections.flat(notice.milestone_name)} ({sections.AWAITING_SIGN_OFF})"]
+        lines += ["", f"{sections.flat(notice.milestone_name)} ({sections.sign_off(notice)})"]
         lines += [f"- {sections.flat(what)}" for what in notice.what]
         lines += [f"Why: {sections.flat(notice.why)}", f"Impact: {sections.flat(notice.impact)}"]
         if notice.options:
@@ -129,6 +129,9 @@ def _changes(report: Report) -> list[str]:
                 f"  {n}. {sections.flat(option.summary)}"
                 for n, option in enumerate(notice.options, 1)
             ]
+    agreed = sections.agreed_lines(report)
+    if agreed:
+        lines += ["", f"{sections.AGREED_CHANGES}:", *(f"- {line}" for line in agreed)]
     return lines
 
 

@@ -2,6 +2,13 @@
 
 The canary sits in internal items (by flag, by label, beneath an internal parent), in an
 internal label's name, in every assignee and `extra`, and in the history of all of them.
+
+Internal comments: the domain model has no comments. No connector reads one into it (Jira
+asks for no `comment` field and reads comments only to find its own write-back marker;
+Trello's history maps create/update/delete card actions only and skips `commentCard`;
+Asana's history keeps system stories only), and `ItemChange.reason` is set by none. A
+connector that kept raw comments would put them in `extra`, so a canary sits there, in
+`extra["comments"]`, as Jira's internal comments look (`jsdPublic: false`).
 """
 
 from __future__ import annotations
@@ -58,7 +65,10 @@ def leaky_snapshots(draw: st.DrawFn) -> Snapshot:
             "client_request": draw(st.booleans()),
             "estimate": draw(st.none() | st.sampled_from([1.0, 3.0])),
             "assignee": f"{CANARY} person {n}",
-            "extra": {"raw": f"{CANARY} raw {n}"},
+            "extra": {
+                "raw": f"{CANARY} raw {n}",
+                "comments": [{"body": f"{CANARY} internal comment {n}", "jsdPublic": False}],
+            },
             "labels": ("frontend",),
         }
         if internal_how == "flag":

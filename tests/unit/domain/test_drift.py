@@ -1,11 +1,18 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clientsync.domain.drift import REASON_NEEDED, BudgetBurn, DriftKind, compute_drift
+from clientsync.domain.baseline import Baseline, ChangeAcknowledgement
+from clientsync.domain.drift import (
+    REASON_NEEDED,
+    BudgetBurn,
+    DriftKind,
+    compute_drift,
+    notice_summary,
+)
 from clientsync.domain.forecast import forecast_snapshot
 from clientsync.domain.model import ItemState, Snapshot, WorkItem
 from clientsync.domain.settings import ForecastMode
@@ -493,6 +500,102 @@ def test_a_given_forecast_gives_the_same_view_as_its_settings() -> None:
     assert given_forecast == drift(agree(agreed), now)
 
 
+# --- sign-offs --------------------------------------------------------------------------
+
+
+def signed(
+    notice_id: str, at: datetime, by: str = "Jordan", note: str | None = None
+) -> ChangeAcknowledgement:
+    return ChangeAcknowledgement(
+        notice_id=notice_id,
+        summary=f"{notice_id}: agreed",
+        acknowledged_by=by,
+        acknowledged_at=at,
+        note=note,
+    )
+
+
+def test_the_summary_of_a_notice_is_one_line_of_dates_and_counts() -> None:
+    agreed = snapshot(
+        [item("P-1", estimate=3), item("P-2"), item("P-3")],
+        [milestone("m1", days(10), name="Beta"), milestone("m2", days(40), name="Training")],
+    )
+    now = snapshot(
+        [
+            item("P-1", estimate=5),
+            item("P-2", state=ItemState.CANCELLED),
+            item("P-8", title="Secret-ish title"),
+            item("P-9"),
+        ],
+        [milestone("m1", days(17), name="Beta"), milestone("m3", days(50), name="Add-on")],
+    )
+    view = drift(agree(agreed, budget_hours=10), now)
+    summaries = {n.id: notice_summary(n) for n in view.notices}
+    assert summaries == {
+        "m1": "Beta: due date moved from 2026-12-07 to 2026-12-14 (+7 days); "
+        "2 items added; 2 items removed; 1 item re-estimated",
+        "m2": "Training: milestone removed",
+        "m3": "Add-on: new milestone, due 2027-01-16",
+    }
+    # Counts and dates only: no item's key or title.
+    assert all("P-" not in s and "Secret" not in s for s in summaries.values())
+
+
+def test_the_summary_of_a_budget_notice_names_no_figure() -> None:
+    agreed = snapshot([item("P-1", estimate=2), item("P-2", estimate=2)])
+    ahead = snapshot([item("P-1", estimate=2, spent_hours=60), item("P-2", estimate=2)])
+    over = snapshot([item("P-1", estimate=2, spent_hours=160), item("P-2", estimate=2)])
+    [ahead_notice] = drift(agree(agreed, budget_hours=100), ahead).notices
+    [over_notice] = drift(agree(agreed, budget_hours=100), over).notices
+    assert notice_summary(ahead_notice) == "Budget: spending ahead of progress"
+    assert notice_summary(over_notice) == "Budget: over budget"
+
+
+def test_the_view_carries_every_sign_off_the_baseline_records() -> None:
+    snap = snapshot([item("P-1")], [milestone("m1", days(10))])
+    record = (signed("m1", ago(30), note="call"), signed("budget", ago(25)))
+    view = drift(agree(snap, acknowledgements=record), snap)
+    assert view.acknowledgements == record
+    assert view.notices == ()
+
+
+def test_scope_and_date_changes_always_await_sign_off() -> None:
+    # The sign-off on m1 made this baseline; anything m1 shows now happened since.
+    agreed = snapshot([item("P-1")], [milestone("m1", days(10))])
+    now = snapshot([item("P-1"), item("P-2")], [milestone("m1", days(12))])
+    baseline = agree(agreed, acknowledgements=(signed("m1", AGREED_AT),))
+    [notice] = drift(baseline, now).notices
+    assert notice.awaiting_sign_off
+    assert (notice.acknowledged_by, notice.acknowledged_at) == (None, None)
+
+
+def test_a_budget_overrun_signed_off_with_this_baseline_says_who_agreed_it() -> None:
+    agreed = snapshot([item("P-1", estimate=2), item("P-2", estimate=2)])
+    now = snapshot([item("P-1", estimate=2, spent_hours=160), item("P-2", estimate=2)])
+
+    def budget_notice(baseline: Baseline) -> tuple[str | None, datetime | None]:
+        [notice] = drift(baseline, now).notices
+        return notice.acknowledged_by, notice.acknowledged_at
+
+    with_sign_off = agree(agreed, budget_hours=100, acknowledgements=(signed("budget", AGREED_AT),))
+    assert budget_notice(with_sign_off) == ("Jordan", AGREED_AT)
+    assert drift(with_sign_off, now).awaiting_sign_off == ()
+    # A sign-off from before this baseline was about an earlier state of the budget.
+    earlier = agree(agreed, budget_hours=100, acknowledgements=(signed("budget", ago(40)),))
+    assert budget_notice(earlier) == (None, None)
+    # A sign-off on another notice says nothing about the budget.
+    other = agree(agreed, budget_hours=100, acknowledgements=(signed("m1", AGREED_AT),))
+    assert budget_notice(other) == (None, None)
+    assert len(drift(other, now).awaiting_sign_off) == 1
+
+
+def test_a_baseline_json_without_sign_offs_loads_with_none() -> None:
+    snap = snapshot([item("P-1")])
+    old = agree(snap).model_dump_json(exclude={"acknowledgements"})
+    assert "acknowledgements" not in old
+    assert Baseline.model_validate_json(old).acknowledgements == ()
+
+
 # --- properties -------------------------------------------------------------------------
 
 
@@ -536,3 +639,15 @@ def test_drift_is_deterministic_and_ignores_the_order_items_come_in(
     shuffled = now.model_copy(update={"items": now.items[::-1], "milestones": now.milestones[::-1]})
     assert drift(baseline, shuffled) == view
     assert drift(baseline, now) == view
+
+
+@settings(max_examples=50, deadline=None)
+@given(snapshots_st(), snapshots_st(), st.one_of(st.none(), st.floats(0, 200)))
+def test_a_summary_is_one_line_naming_its_notice_and_no_item(
+    before: Snapshot, now: Snapshot, budget: float | None
+) -> None:
+    for notice in drift(agree(before, budget_hours=budget), now).notices:
+        summary = notice_summary(notice)
+        assert summary.startswith(f"{notice.milestone_name}: ")
+        assert "\n" not in summary
+        assert "P-" not in summary

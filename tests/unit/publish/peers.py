@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -32,6 +33,9 @@ class Mailbox:
     raw: list[bytes] = field(default_factory=list)
     rcpt: list[list[str]] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    encrypted_logins: list[bool] = field(default_factory=list)
+    """For each AUTH attempt, whether the connection was encrypted when it came."""
+    encrypted_data: list[bool] = field(default_factory=list)
     refuse: int = 0
     """Answer the next `refuse` messages with 451 (a temporary failure)."""
 
@@ -41,6 +45,7 @@ class Mailbox:
             return "451 4.3.0 try again later"
         self.raw.append(cast(bytes, envelope.original_content or envelope.content))
         self.rcpt.append(list(envelope.rcpt_tos))
+        self.encrypted_data.append(encrypted(server))
         return "250 OK"
 
     def messages(self) -> list[EmailMessage]:
@@ -49,15 +54,31 @@ class Mailbox:
         ]
 
 
+def encrypted(server: aiosmtp.SMTP) -> bool:
+    """Whether the peer's connection is TLS now (after STARTTLS, or from the start)."""
+    transport = server.transport
+    return transport is not None and transport.get_extra_info("ssl_object") is not None
+
+
 @contextmanager
-def smtp_peer(*, login: tuple[str, str] | None = None) -> Iterator[tuple[int, Mailbox]]:
+def smtp_peer(
+    *,
+    login: tuple[str, str] | None = None,
+    starttls: ssl.SSLContext | None = None,
+    implicit_tls: ssl.SSLContext | None = None,
+) -> Iterator[tuple[int, Mailbox]]:
+    """An SMTP server on loopback: plain, offering (and requiring) STARTTLS with the
+    `starttls` server context, or speaking TLS from the first byte with `implicit_tls`."""
     box = Mailbox()
     kwargs: dict[str, Any] = {}
+    if starttls is not None:
+        kwargs.update(tls_context=starttls, require_starttls=True)
     if login is not None:
 
         def authenticate(
             server: aiosmtp.SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
         ) -> AuthResult:
+            box.encrypted_logins.append(encrypted(server))
             ok = (
                 isinstance(data, LoginPassword)
                 and (
@@ -70,9 +91,14 @@ def smtp_peer(*, login: tuple[str, str] | None = None) -> Iterator[tuple[int, Ma
                 box.logins.append(login)
             return AuthResult(success=ok)
 
-        # Loopback only: the test peer has no certificate, so allow AUTH without TLS.
-        kwargs = {"authenticator": authenticate, "auth_require_tls": False}
-    controller = _LoopbackController(box, hostname="127.0.0.1", port=0, **kwargs)
+        kwargs["authenticator"] = authenticate
+        # Plain peers allow AUTH without TLS (loopback only). With STARTTLS aiosmtpd itself
+        # refuses AUTH before the upgrade; with implicit TLS it cannot tell the connection
+        # is encrypted, so `encrypted_logins` records what each AUTH came over.
+        kwargs["auth_require_tls"] = starttls is not None
+    controller = _LoopbackController(
+        box, hostname="127.0.0.1", port=0, ssl_context=implicit_tls, **kwargs
+    )
     controller.start()
     try:
         yield controller.port, box

@@ -1,6 +1,11 @@
-"""No canary from internal items, internal labels, assignees or `extra` fields reaches a
-client or executive through any format or channel: files, email (headers included),
-webhook requests (headers included), tracker posts, escalations and the plan preview."""
+"""No canary from internal items, internal labels, assignees or `extra` fields (raw
+comments included) reaches a client or executive through any format or channel: files,
+email (headers included), webhook requests (headers included), tracker posts, escalations
+and the plan preview; nor through the record of a sign-off on a notice that held an
+internal item.
+
+No connector reads comments into the domain model (see `leaky.py`): the raw `extra`
+fields are where a connector could keep one, so that is where the canary sits."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import pytest
 
 from clientsync.domain.model import Project
 from clientsync.publish import FORMATS, available, plan_audiences
+from clientsync.services import accept_change_notice
 from clientsync.testing import FakeTracker
 
 from .peers import smtp_peer, webhook_peer
@@ -51,13 +57,20 @@ escalation = {{ reports = 1, to = ["director@client.example"] }}
 """
 
 
-def everything_sent(tmp_path: Path, level: str) -> tuple[list[bytes], Workspace]:
+def everything_sent(
+    tmp_path: Path, level: str, *, accepted: bool = False
+) -> tuple[list[bytes], Workspace]:
     tracker = FakeTracker(Project(id="portal", name="Portal"))
     outputs: list[bytes] = []
     with smtp_peer() as (port, box), webhook_peer() as hook:
         audiences = "".join(AUDIENCES.format(level=level, fmt=fmt) for fmt in RENDERABLE)
         audiences += CHANNELS.format(level=level, port=port)
         ws = Workspace(tmp_path, audiences)
+        if accepted:
+            # The notice on m1 holds an internal item: its record must not name it.
+            accept_change_notice(
+                ws.config, ws.store, notice_id="m1", agreed_by="Jordan", now=ws.clock.now()
+            )
         env = {"HOOK_URL": hook.url, "HOOK_SECRET": "hmac-secret"}
         result = ws.publish(env=env, writer_for=lambda source: tracker)
         statuses = {status for _, status in ws.statuses(result)}
@@ -80,6 +93,17 @@ def test_no_canary_reaches_a_client_or_executive(tmp_path: Path, level: str) -> 
     try:
         for output in outputs:
             assert CANARY.lower().encode() not in output.lower(), output[:2000]
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("level", ["client", "executive"])
+def test_the_record_of_a_sign_off_leaks_nothing(tmp_path: Path, level: str) -> None:
+    outputs, ws = everything_sent(tmp_path, level, accepted=True)
+    try:
+        sent = b"\n".join(outputs)
+        assert b"Changes you have agreed" in sent  # the record is really in what was sent
+        assert CANARY.lower().encode() not in sent.lower()
     finally:
         ws.close()
 

@@ -72,7 +72,12 @@ def snapshot(taken: datetime, *, week: int) -> Snapshot:
             taken,
             state=ItemState.IN_PROGRESS,
             assignee=f"{CANARY}-assignee",
-            extra={"note": f"{CANARY}-extra", "sprint": f"{CANARY}-sprint"},
+            extra={
+                "note": f"{CANARY}-extra",
+                "sprint": f"{CANARY}-sprint",
+                # Raw comments, as a connector could keep them: no connector does today.
+                "comments": [{"body": f"{CANARY}-internal-comment", "public": False}],
+            },
             labels=("frontend",),
         ),
         _item(3, taken, blocked=True, blocked_reason="waiting for the client's API keys"),

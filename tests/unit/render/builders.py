@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from clientsync.domain.baseline import capture_baseline
+from clientsync.domain.baseline import ChangeAcknowledgement, capture_baseline
 from clientsync.domain.model import ItemState, Milestone, Project, Snapshot, WorkItem
 from clientsync.domain.report import Report, build_report
 from clientsync.domain.settings import ForecastSettings, ReportSettings
@@ -77,3 +77,52 @@ def hostile_report(level: DetailLevel = DetailLevel.CLIENT) -> Report:
         project_name=f"Portal {SCRIPT}",
         level=level,
     )
+
+
+BUDGET_AGREED_AT = AS_OF - timedelta(days=20)
+
+
+def signed_off_report(level: DetailLevel = DetailLevel.CLIENT, *, hostile: bool = False) -> Report:
+    """A pending notice on m1, a budget overrun the client signed off when this baseline was
+    made, and the record of an earlier sign-off (with hostile text when asked)."""
+    mark = SCRIPT if hostile else ""
+    agreed_items = [done(n, 3 + n, spent_hours=10.0) for n in range(1, 4)]
+    milestones = (Milestone(id="m1", name="Launch", due=date(2026, 12, 20)),)
+    project = Project(id="p", name="Portal")
+    agreed = Snapshot(
+        project=project,
+        taken_at=BUDGET_AGREED_AT,
+        items=(*agreed_items, item(4)),
+        milestones=milestones,
+    )
+    record = (
+        ChangeAcknowledgement(
+            notice_id="m1",
+            summary=f"Launch: due date moved{mark} from 2026-12-04 to 2026-12-18 (+14 days)",
+            acknowledged_by=f"Jordan Lee{IMG if hostile else ''}",
+            acknowledged_at=AS_OF - timedelta(days=40),
+            note=f"agreed on the call{mark}",
+        ),
+        ChangeAcknowledgement(
+            notice_id="budget",
+            summary="Budget: over budget",
+            acknowledged_by="Sam Client",
+            acknowledged_at=BUDGET_AGREED_AT,
+        ),
+    )
+    baseline = capture_baseline(
+        agreed,
+        id="b3",
+        captured_at=BUDGET_AGREED_AT,
+        agreed_by="Sam Client",
+        agreed_at=BUDGET_AGREED_AT,
+        budget_hours=20,
+        acknowledgements=record,
+    )
+    now = Snapshot(
+        project=project,
+        taken_at=AS_OF,
+        items=(*agreed_items, item(4), item(5, title="New scope")),
+        milestones=milestones,
+    )
+    return build_report(now, as_of=AS_OF, baseline=baseline, settings=FAST, level=level)

@@ -35,6 +35,7 @@ _KNOWN_OPTIONS = {
         "username_env",
         "password_env",
         "timeout_seconds",
+        "ca_file",
     },
     ChannelType.WEBHOOK: {"url", "url_env", "secret_env", "format", "timeout_seconds"},
     ChannelType.TRACKER: {"source", "target", "format"},

@@ -1,4 +1,9 @@
-"""The `email` channel: stdlib smtplib, multipart text + HTML when an HTML renderer exists."""
+"""The `email` channel: stdlib smtplib, multipart text + HTML when an HTML renderer exists.
+
+STARTTLS and implicit TLS verify the server's certificate and name against the system's
+CAs, or against `ca_file` (a private CA); credentials are only ever sent after TLS is up
+in those modes.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import ssl
 from datetime import UTC, datetime, time
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
+from pathlib import Path
 
 from pydantic import SecretStr
 
@@ -17,11 +23,26 @@ from ..formats import available
 from .base import ChannelContext, DeliveryError, Message, Options
 
 _SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
+OPTIONS = frozenset(
+    {
+        "host",
+        "port",
+        "security",
+        "from",
+        "username_env",
+        "password_env",
+        "timeout_seconds",
+        "ca_file",
+    }
+)
+"""Every option the channel reads."""
 
 
 class SmtpChannel:
     """Options: host, port, security (starttls|ssl|none), from, username_env,
-    password_env, timeout_seconds. Credentials only ever come from the environment."""
+    password_env, timeout_seconds, ca_file (PEM CA certificates to verify the server
+    with, instead of the system's; relative to the config file). Credentials only ever
+    come from the environment."""
 
     kind = "email"
     wants_html = True
@@ -36,10 +57,12 @@ class SmtpChannel:
         username: SecretStr | None = None,
         password: SecretStr | None = None,
         timeout: float = 30.0,
+        ca_file: Path | None = None,
     ) -> None:
         self.host, self.port, self.security, self.sender = host, port, security, sender
         self._username, self._password = username, password
         self.timeout = timeout
+        self.ca_file = ca_file
         # Plain text when a text renderer exists, else Markdown (which reads as text).
         self.format = "txt" if available("txt") else "md"
 
@@ -57,6 +80,11 @@ class SmtpChannel:
             raise ConfigError(
                 f"{options.where}: set both username_env and password_env, or neither"
             )
+        ca_file = None
+        ca_text = options.text("ca_file")
+        if ca_text:
+            ca_file = ctx.base_dir / Path(ca_text).expanduser()
+            _check_ca_file(ca_file, f"{options.where}: channel option 'ca_file'")
         return cls(
             host=options.required("host", 'host = "smtp.example.com"'),
             port=port,
@@ -65,6 +93,7 @@ class SmtpChannel:
             username=username,
             password=password,
             timeout=options.number("timeout_seconds", 30.0),
+            ca_file=ca_file,
         )
 
     def describe(self) -> str:
@@ -112,6 +141,18 @@ class SmtpChannel:
             raise DeliveryError(
                 f"{self.host}:{self.port} refused the message (SMTP {exc.smtp_code})"
             ) from None
+        except ssl.SSLCertVerificationError as exc:
+            trusted = f"the CAs in {self.ca_file}" if self.ca_file else "the system's CAs"
+            raise DeliveryError(
+                f"cannot verify the TLS certificate of {self.host}:{self.port} against "
+                f"{trusted} ({exc.verify_message}); nothing was sent. Set the channel option "
+                "ca_file to the CA that signed it, or connect by the name on the certificate"
+            ) from None
+        except ssl.SSLError as exc:
+            raise DeliveryError(
+                f"TLS with {self.host}:{self.port} failed ({exc.reason or type(exc).__name__}); "
+                f"check that port {self.port} speaks {self._tls_kind()}"
+            ) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(
                 f"cannot send email via {self.host}:{self.port}: {type(exc).__name__}: "
@@ -119,16 +160,36 @@ class SmtpChannel:
             ) from None
         return str(email["Message-ID"])
 
+    def _tls_kind(self) -> str:
+        return "implicit TLS" if self.security == "ssl" else "STARTTLS"
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """Verifies the certificate chain and the host name, as the default context does."""
+        cafile = str(self.ca_file) if self.ca_file is not None else None
+        return ssl.create_default_context(cafile=cafile)
+
     def _connect(self) -> smtplib.SMTP:
         if self.security == "ssl":
             return smtplib.SMTP_SSL(
-                self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                self.host, self.port, timeout=self.timeout, context=self._tls_context()
             )
         smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         if self.security == "starttls":
             try:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=self._tls_context())
             except BaseException:
                 smtp.close()
                 raise
         return smtp
+
+
+def _check_ca_file(path: Path, where: str) -> None:
+    """A readable file of PEM CA certificates, or a ConfigError that says what is wrong."""
+    if not path.is_file():
+        raise ConfigError(f"{where}: {path} is not a file; give the path of a PEM CA bundle")
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise ConfigError(
+            f"{where}: {path} holds no usable PEM CA certificate ({type(exc).__name__})"
+        ) from None
