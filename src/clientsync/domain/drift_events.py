@@ -83,6 +83,7 @@ class Plan:
 
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(DriftKind)}
+_UNAGREED = object()  # not in the agreed scope (None there means agreed unestimated)
 _ITEM_FIELDS: dict[DriftKind, frozenset[str]] = {
     DriftKind.SCOPE_ADDED: frozenset({"milestones", "state", "created"}),
     DriftKind.SCOPE_REMOVED: frozenset({"milestones", "state", "deleted"}),
@@ -124,9 +125,14 @@ def item_reason(item: WorkItem) -> str | None:
 
 def _scope_events(plan: Plan, explain: _Explainer) -> Iterator[DriftEvent]:
     agreed = plan.baseline.scope
-    live = {i.key: i for i in plan.snapshot.items if i.state is not ItemState.CANCELLED}
-    for key, item in live.items():
-        if key not in agreed:
+    live: set[str] = set()
+    for item in plan.snapshot.items:
+        if item.state is ItemState.CANCELLED:
+            continue
+        key = item.key
+        live.add(key)
+        was = agreed.get(key, _UNAGREED)
+        if was is _UNAGREED:
             kind = DriftKind.SCOPE_ADDED
             reason, at = explain(key, _ITEM_FIELDS[kind], item)
             yield DriftEvent(
@@ -138,7 +144,7 @@ def _scope_events(plan: Plan, explain: _Explainer) -> Iterator[DriftEvent]:
                 at=at,
                 reason=reason,
             )
-        elif agreed[key] != item.estimate:
+        elif was != item.estimate:
             kind = DriftKind.ESTIMATE_CHANGED
             reason, at = explain(key, _ITEM_FIELDS[kind], item)
             yield DriftEvent(
@@ -276,8 +282,10 @@ def _budget_event(budget: BudgetBurn, explain: _Explainer) -> DriftEvent:
 def milestone_totals(plan: Plan, events: Sequence[DriftEvent]) -> Iterator[MilestoneDrift]:
     # Group once: a per-milestone scan of the whole scope is quadratic on large projects.
     agreed_by_milestone: dict[str | None, list[str]] = {}
+    agreed_in = plan.baseline.item_milestones
     for key in plan.baseline.scope:
-        agreed_by_milestone.setdefault(plan.agreed_milestone(key), []).append(key)
+        first = agreed_in.get(key)  # Plan.agreed_milestone, inlined: once per agreed item
+        agreed_by_milestone.setdefault(first[0] if first else None, []).append(key)
     events_by_milestone: dict[str | None, list[DriftEvent]] = {}
     for event in events:
         events_by_milestone.setdefault(event.milestone, []).append(event)

@@ -80,17 +80,19 @@ def agreed_forecast(
     baseline, snapshot = plan.baseline, plan.snapshot
     scope, agreed_in = baseline.scope, baseline.item_milestones
     records: list[WorkRecord] = []
+    add = records.append  # bound once: this loop runs once per item of large projects
+    done, cancelled, todo = ItemState.DONE, ItemState.CANCELLED, ItemState.TODO
     present: set[str] = set()
     for item in snapshot.items:
-        present.add(item.key)
-        if item.key not in scope:
-            if item.state is ItemState.DONE:
-                records.append((item.state, item.estimate, (), item.completed_at))
-        elif item.state is ItemState.DONE:
-            records.append((item.state, item.estimate, item.milestones, item.completed_at))
+        key, state = item.key, item.state
+        present.add(key)
+        if key not in scope:
+            if state is done:
+                add((state, item.estimate, (), item.completed_at))
+        elif state is done:
+            add((state, item.estimate, item.milestones, item.completed_at))
         else:
-            state = ItemState.TODO if item.state is ItemState.CANCELLED else item.state
-            records.append((state, scope[item.key], agreed_in.get(item.key, ()), None))
+            add((todo if state is cancelled else state, scope[key], agreed_in.get(key, ()), None))
     records += [
         (ItemState.TODO, estimate, agreed_in.get(key, ()), None)
         for key, estimate in scope.items()

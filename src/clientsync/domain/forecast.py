@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from math import ceil
 
 import numpy as np
@@ -175,8 +175,9 @@ def _gather(
 ) -> _Work:
     window_start = today - timedelta(days=window)
     # The window's first instant: completions before it are skipped without converting
-    # each one to the project's zone.
-    window_opens = datetime.combine(window_start, time(), zone)
+    # each one to the project's zone. In UTC, as every stored moment is: comparing two
+    # datetimes of one tzinfo skips the zone's offset lookups.
+    window_opens = datetime.combine(window_start, time(), zone).astimezone(UTC)
     position = {m.id: i for i, m in enumerate(ordered)}
     open_work: list[tuple[int, float | None]] = []
     completions: list[tuple[int, float | None]] = []
@@ -200,7 +201,8 @@ def _gather(
         if completed_at is None:
             continue
         for mid in milestones:
-            if mid not in last_done or completed_at > last_done[mid]:
+            latest = last_done.get(mid)
+            if latest is None or completed_at > latest:
                 last_done[mid] = completed_at
         if state is ItemState.DONE and completed_at >= window_opens:
             day = completed_at.astimezone(zone).date()

@@ -9,7 +9,7 @@ large projects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from pydantic import Field
 
@@ -82,6 +82,8 @@ def gather_sections(
 ) -> ItemSections:
     """The sections as of the project-local `today`; done since covers (start, end]."""
     zone = snapshot.project.zone
+    # Stored moments are UTC: comparing within one tzinfo skips the offset lookups.
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     statuses = {s.casefold() for s in settings.waiting_on_client_statuses}
     labels = {label.casefold() for label in settings.waiting_on_client_labels}
     done: list[WorkItem] = []

@@ -98,11 +98,10 @@ def redact(snapshot: Snapshot, level: DetailLevel, policy: VisibilityPolicy) -> 
         return Redacted(snapshot, frozenset())
     hidden = hidden_item_keys(snapshot, policy)
     blank = [(f, BLANK_VALUES[f]) for f in sorted(policy.hidden_fields(level)) if f in BLANK_VALUES]
-    keep_labels = "labels" not in policy.hidden_fields(level)
     extra_keys = policy.client_extra_keys if level is DetailLevel.CLIENT else ()
-    internal_marks = _LabelMarks(policy.internal_labels)
     items = []
     for item in snapshot.items:
+        # An item with an internal label is hidden whole, so no kept item carries one.
         if item.key in hidden:
             continue
         # Copy only what changes: most items differ in a field or two, if at all.
@@ -114,10 +113,6 @@ def redact(snapshot: Snapshot, level: DetailLevel, policy: VisibilityPolicy) -> 
                 del update["extra"]
             else:
                 update["extra"] = kept
-        if keep_labels and item.labels and internal_marks.any_in(item.labels):
-            update["labels"] = tuple(
-                label for label in item.labels if label.casefold() not in internal_marks.marks
-            )
         if hidden:
             if item.blocks and not hidden.isdisjoint(item.blocks):
                 update["blocks"] = tuple(k for k in item.blocks if k not in hidden)
