@@ -396,3 +396,26 @@ def test_drift_and_quick_start_quote_the_demo(tmp_path: Path) -> None:
     quickstart = _page("quickstart.md")
     for line in result.summary.splitlines()[:6]:
         assert line in quickstart, line
+
+
+def test_webhook_hosting_samples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The WSGI and Lambda samples on the webhooks page build apps that answer a health check."""
+
+    page = DOCS / "running" / "webhooks.md"
+    samples = [body for found, body in _fenced("python") if found == page]
+    assert len(samples) == 2
+    shutil.copytree(ROOT / "examples" / "acme-portal", tmp_path / "acme")
+    monkeypatch.chdir(tmp_path / "acme")
+    monkeypatch.setenv("CLIENTSYNC_CONFIG", str(tmp_path / "acme" / "clientsync.toml"))
+    wsgi_sample: dict[str, Any] = {}
+    exec(samples[0], wsgi_sample)
+    answered: list[str] = []
+    body = wsgi_sample["application"](
+        {"REQUEST_METHOD": "GET", "PATH_INFO": "/healthz", "wsgi.input": io.BytesIO()},
+        lambda status, headers: answered.append(status),
+    )
+    assert answered[0].startswith("200") and b"".join(body)
+    lambda_sample: dict[str, Any] = {}
+    exec(samples[1], lambda_sample)
+    event = {"httpMethod": "GET", "path": "/healthz", "headers": {}, "body": None}
+    assert lambda_sample["lambda_handler"](event, None)["statusCode"] == 200
