@@ -17,7 +17,6 @@ from clientsync_jira.testing import FakeJira
 from clientsync_jira.webhooks import AUTOMATION_SECRET_HEADER
 
 from clientsync.domain.model import EstimateUnit, ItemChange, ItemState
-from clientsync.errors import ConfigError
 from clientsync.ports import RejectedItem, WebhookReader, WebhookRegistrar
 from clientsync.retry import RetryPolicy
 from clientsync.testing import Reply, ServerError
@@ -251,18 +250,24 @@ def test_an_automation_body_without_an_event_is_an_update(connector: JiraConnect
     assert [i.key for i in connector.read_webhook(bare).items] == ["CS-42"]
 
 
-def test_custom_fields_must_be_pinned_by_id_for_deliveries(
+def test_fields_named_not_pinned_are_looked_up_once_for_all_deliveries(
     fake_jira: FakeJira, retry: RetryPolicy, jira_connect: Any
 ) -> None:
     named = jira_connect(fake_jira, "CS", retry, story_points_field="Story point estimate")
-    with pytest.raises(ConfigError) as caught:
-        named.read_webhook(delivery())
-    message = str(caught.value)
-    for option in PINS:
-        assert option in message
-    # A deletion needs no field, so it is still read.
+    # A deletion needs no field: no request.
     assert named.read_webhook(delivery("jira:issue_deleted")).deleted == ("10042",)
+    assert fake_jira.requests == []
+    (item,) = named.read_webhook(delivery()).items
+    assert item.estimate == 5.0
+    looked_up = len(fake_jira.requests)
+    assert looked_up >= 1  # the site's field list, once
+    named.read_webhook(delivery())
+    assert len(fake_jira.requests) == looked_up  # later deliveries: no request
 
+
+def test_fields_pinned_to_none_are_not_read(
+    fake_jira: FakeJira, retry: RetryPolicy, jira_connect: Any
+) -> None:
     none = dict.fromkeys(PINS, "none")
     without = jira_connect(fake_jira, "CS", retry, **none)
     (item,) = without.read_webhook(delivery()).items

@@ -39,7 +39,12 @@ from .mapping import (
 )
 from .options import JiraOptions
 from .reads import BASE_FIELDS, IssueReader
-from .webhooks import offline_custom_fields, read_delivery, register_admin_webhook
+from .webhooks import (
+    offline_custom_fields,
+    read_delivery,
+    register_admin_webhook,
+    unpinned_custom_fields,
+)
 from .wire import EmbeddedChangelog, History
 from .writeback import CommentWriter, PropertyWriter
 
@@ -248,10 +253,14 @@ class JiraConnector:
         return self._rules
 
     def _offline_rules(self) -> MappingRules:
-        """Rules without a request: those already resolved, else from pinned field ids."""
+        """Rules without a request where possible: those already resolved, else from pinned
+        field ids; with fields named, not pinned, looked up once (two requests) and kept,
+        so later deliveries to the same connector map with none."""
         if self._rules is not None:
             return self._rules
-        return self.options.mapping_rules(offline_custom_fields(self.options))
+        if not unpinned_custom_fields(self.options):
+            return self.options.mapping_rules(offline_custom_fields(self.options))
+        return self._mapping_rules()
 
     def _scope_jql(self) -> str:
         scope = f'project = "{self.options.project}"'

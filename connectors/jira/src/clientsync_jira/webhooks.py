@@ -53,6 +53,7 @@ __all__ = [
     "offline_custom_fields",
     "read_delivery",
     "register_admin_webhook",
+    "unpinned_custom_fields",
 ]
 
 log = logging.getLogger("clientsync.jira")
@@ -81,17 +82,24 @@ _FIELD_OPTIONS = {
 # -- deliveries --------------------------------------------------------------------------
 
 
+def unpinned_custom_fields(options: JiraOptions) -> list[str]:
+    """The custom-field options given by name (or left to discovery), not by id or "none"."""
+    return [
+        _FIELD_OPTIONS[name]
+        for name, value in options.custom_field_options().items()
+        if not (value and (value.casefold() == NO_FIELD or _FIELD_ID.fullmatch(value)))
+    ]
+
+
 def offline_custom_fields(options: JiraOptions) -> CustomFieldIds:
     """The custom field ids the options pin; a `ConfigError` naming those left to discover."""
     pinned: dict[str, str | None] = {}
-    unpinned: list[str] = []
     for name, value in options.custom_field_options().items():
         if value and value.casefold() == NO_FIELD:
             pinned[name] = None
         elif value and _FIELD_ID.fullmatch(value):
             pinned[name] = value
-        else:
-            unpinned.append(_FIELD_OPTIONS[name])
+    unpinned = unpinned_custom_fields(options)
     if unpinned:
         raise ConfigError(
             "jira connector: webhook deliveries are mapped without calling Jira, so custom "
