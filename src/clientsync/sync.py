@@ -74,14 +74,7 @@ def sync_source(
         raise ValueError("sync_source needs an aware `now`, e.g. datetime.now(UTC)")
     cursor = None if full else store.cursor(source_name)
     result = _read(reader, cursor=cursor, full=full, retry=retry)
-    for rejected in result.rejected:
-        log.warning(
-            "%s: skipped %s: field %r: %s",
-            source_name,
-            rejected.key,
-            rejected.field,
-            rejected.reason,
-        )
+    _warn_rejected(log, source_name, result)
     with store.sync_transaction(source_name, now=now) as tx:
         outcome = _apply(tx, result, now=now, allow_empty=allow_empty)
     summary = SyncSummary(
@@ -144,29 +137,11 @@ def apply_read(
     """
     if now.tzinfo is None:
         raise ValueError("apply_read needs an aware `now`, e.g. datetime.now(UTC)")
-    for rejected in result.rejected:
-        log.warning(
-            "%s: skipped %s: field %r: %s",
-            source_name,
-            rejected.key,
-            rejected.field,
-            rejected.reason,
-        )
+    _warn_rejected(log, source_name, result)
     if not (result.items or result.milestones or result.deleted or result.changes):
         # A heartbeat or a delivery about another board: its project may be a stand-in the
         # connector built without a request, which must not overwrite the stored one.
-        return AppliedRead(
-            source=source_name,
-            full=False,
-            read=0,
-            inserted=0,
-            updated=0,
-            unchanged=0,
-            deleted=0,
-            rejected=result.rejected,
-            changes=0,
-            cursor=store.cursor(source_name),
-        )
+        return _applied(source_name, result, _Outcome(), store.cursor(source_name), (), {})
     with store.sync_transaction(source_name, now=now) as tx:
         # `finish` writes the cursor it is given: hand it the stored one. A connector that
         # re-read every milestone says so (`milestone_census`): a deleted one is dropped.
@@ -191,6 +166,17 @@ def apply_read(
                 for ident, m in tx.milestones().items()
                 if not m.deleted
             }
+    return _applied(source_name, result, outcome, partial.cursor, recorded, dates)
+
+
+def _applied(
+    source_name: str,
+    result: ReadResult,
+    outcome: _Outcome,
+    cursor: str | None,
+    recorded: tuple[HistoryEntry, ...],
+    dates: dict[str, date | None],
+) -> AppliedRead:
     return AppliedRead(
         source=source_name,
         full=False,
@@ -201,10 +187,21 @@ def apply_read(
         deleted=outcome.deleted,
         rejected=result.rejected,
         changes=outcome.changes,
-        cursor=partial.cursor,
+        cursor=cursor,
         recorded=recorded,
         milestone_dates=dates,
     )
+
+
+def _warn_rejected(log: logging.Logger, source_name: str, result: ReadResult) -> None:
+    for rejected in result.rejected:
+        log.warning(
+            "%s: skipped %s: field %r: %s",
+            source_name,
+            rejected.key,
+            rejected.field,
+            rejected.reason,
+        )
 
 
 def _read(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from clientsync.config.audience import AudienceConfig, ChannelType
 
+from . import smtp
 from .base import Channel, ChannelContext, DeliveryError, Message, Options, WriterFor
 from .file import FileChannel
 from .smtp import SmtpChannel
@@ -27,16 +28,7 @@ __all__ = [
 
 _KNOWN_OPTIONS = {
     ChannelType.FILE: {"path", "format"},
-    ChannelType.EMAIL: {
-        "host",
-        "port",
-        "security",
-        "from",
-        "username_env",
-        "password_env",
-        "timeout_seconds",
-        "ca_file",
-    },
+    ChannelType.EMAIL: set(smtp.OPTIONS),
     ChannelType.WEBHOOK: {"url", "url_env", "secret_env", "format", "timeout_seconds"},
     ChannelType.TRACKER: {"source", "target", "format"},
 }
