@@ -233,22 +233,27 @@ def budget_burn(baseline: Baseline, snapshot: Snapshot) -> BudgetBurn | None:
     if baseline.budget_hours is None:
         return None
     budget = baseline.budget_hours
-    spent = sum(i.spent_hours or 0.0 for i in snapshot.items)
+    spent = 0.0
+    done: set[str] = set()
+    for item in snapshot.items:  # one pass for the spend and the progress
+        if item.spent_hours:
+            spent += item.spent_hours
+        if item.state is ItemState.DONE:
+            done.add(item.key)
     # Any spend on a zero budget is all of it; the ratio would be infinite.
     burn = spent / budget * 100 if budget > 0 else 100.0 * (spent > 0)
     return BudgetBurn(
         budget_hours=budget,
         spent_hours=round(spent, 2),
         burn_percent=round(burn, 1),
-        progress_percent=round(_progress(baseline, snapshot), 1),
+        progress_percent=round(_progress(baseline, done), 1),
     )
 
 
-def _progress(baseline: Baseline, snapshot: Snapshot) -> float:
+def _progress(baseline: Baseline, done: set[str]) -> float:
     """Share of the agreed scope done: by agreed estimate when every item has one."""
     if not baseline.scope:
         return 0.0
-    done = {i.key for i in snapshot.items if i.state is ItemState.DONE}
     sizes = list(baseline.scope.values())
     total = sum(s for s in sizes if s is not None)
     if None in sizes or total <= 0:
@@ -281,16 +286,16 @@ def _budget_event(budget: BudgetBurn, explain: _Explainer) -> DriftEvent:
 
 def milestone_totals(plan: Plan, events: Sequence[DriftEvent]) -> Iterator[MilestoneDrift]:
     # Group once: a per-milestone scan of the whole scope is quadratic on large projects.
-    agreed_by_milestone: dict[str | None, list[str]] = {}
+    agreed_by_milestone: dict[str | None, list[float | None]] = {}
     agreed_in = plan.baseline.item_milestones
-    for key in plan.baseline.scope:
+    for key, size in plan.baseline.scope.items():
         first = agreed_in.get(key)  # Plan.agreed_milestone, inlined: once per agreed item
-        agreed_by_milestone.setdefault(first[0] if first else None, []).append(key)
+        agreed_by_milestone.setdefault(first[0] if first else None, []).append(size)
     events_by_milestone: dict[str | None, list[DriftEvent]] = {}
     for event in events:
         events_by_milestone.setdefault(event.milestone, []).append(event)
     for mid in plan.order:
-        agreed_keys = agreed_by_milestone.get(mid, [])
+        agreed_sizes = agreed_by_milestone.get(mid, [])
         mine = events_by_milestone.get(mid, [])
         added = [e for e in mine if e.kind is DriftKind.SCOPE_ADDED]
         removed = [e for e in mine if e.kind is DriftKind.SCOPE_REMOVED]
@@ -304,10 +309,8 @@ def milestone_totals(plan: Plan, events: Sequence[DriftEvent]) -> Iterator[Miles
             slip_days=(after - before).days if before is not None and after is not None else 0,
             items_added=len(added),
             items_removed=len(removed),
-            scope_change_percent_count=_percent(len(added) - len(removed), len(agreed_keys)),
-            scope_change_percent_estimate=_estimate_change(
-                [plan.baseline.scope[k] for k in agreed_keys], added, removed, changed
-            ),
+            scope_change_percent_count=_percent(len(added) - len(removed), len(agreed_sizes)),
+            scope_change_percent_estimate=_estimate_change(agreed_sizes, added, removed, changed),
         )
 
 
