@@ -34,12 +34,21 @@ class RuleContext:
         self.settings = settings
         self.items = snapshot.items_by_key()
         self.milestones = {m.id: m for m in snapshot.milestones}
-        self.open_items = [i for i in snapshot.items if i.state in OPEN_STATES]
         self.open_milestones = milestone_order(m for m in snapshot.milestones if not m.done)
+        self.open_items: list[WorkItem] = []
         self._open_by_milestone: dict[str, list[WorkItem]] = {}
-        for item in self.open_items:
-            for milestone_id in dict.fromkeys(item.milestones):
-                self._open_by_milestone.setdefault(milestone_id, []).append(item)
+        by_milestone = self._open_by_milestone
+        for item in snapshot.items:
+            if item.state not in OPEN_STATES:
+                continue
+            self.open_items.append(item)
+            ids = item.milestones
+            for milestone_id in ids if len(ids) <= 1 else dict.fromkeys(ids):
+                found = by_milestone.get(milestone_id)
+                if found is None:
+                    by_milestone[milestone_id] = [item]
+                else:
+                    found.append(item)
 
     def open_in(self, milestone_id: str) -> list[WorkItem]:
         return self._open_by_milestone.get(milestone_id, [])

@@ -133,10 +133,11 @@ class _MilestoneWork:
         self.total += 1
         estimate = item.estimate or 0.0
         self.total_estimate += estimate
-        if item.state is ItemState.DONE:
+        state = item.state
+        if state is ItemState.DONE:
             self.done.append(item)
             self.done_estimate += estimate
-        elif item.state in OPEN_STATES:
+        elif state in OPEN_STATES:
             self.open.append(item)
 
 
@@ -170,9 +171,10 @@ class _Context:
         self.project_risks = [r for r in serious if r.milestone not in known]
         # Grouped once: a scan of every item per milestone is quadratic on large projects.
         self._work: dict[str, _MilestoneWork] = {}
+        cancelled = ItemState.CANCELLED
         for item in snapshot.items:
             ids = item.milestones
-            if not ids or item.state is ItemState.CANCELLED:
+            if not ids or item.state is cancelled:
                 continue
             for milestone_id in ids if len(ids) == 1 else dict.fromkeys(ids):
                 work = self._work.get(milestone_id)

@@ -142,13 +142,12 @@ class _LabelMarks:
 def hidden_item_keys(snapshot: Snapshot, policy: VisibilityPolicy) -> frozenset[str]:
     """Keys of internal items, and of everything beneath an internal parent."""
     internal_marks = _LabelMarks(policy.internal_labels)
-    hidden = {
-        i.key
-        for i in snapshot.items
-        if i.visibility is Visibility.INTERNAL or (i.labels and internal_marks.any_in(i.labels))
-    }
+    hidden: set[str] = set()
     children: dict[str, list[str]] = {}
-    for item in snapshot.items:
+    internal = Visibility.INTERNAL
+    for item in snapshot.items:  # one pass: the marked items, and who is whose child
+        if item.visibility is internal or (item.labels and internal_marks.any_in(item.labels)):
+            hidden.add(item.key)
         if item.parent is not None:
             children.setdefault(item.parent, []).append(item.key)
     stack = list(hidden)
