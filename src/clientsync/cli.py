@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     accept = baseline_commands.add_parser(
         "accept", help="record the client's sign-off on a change notice (new baseline)"
     )
-    accept.add_argument("--notice", required=True, help="the notice: a milestone id, or budget")
+    accept.add_argument(
+        "--notice", required=True, help="the notice: a milestone id, `unplanned` or `budget`"
+    )
     accept.add_argument("--by", required=True, help="who signed it off (client contact)")
     accept.add_argument("--note", help="what was agreed, where")
 

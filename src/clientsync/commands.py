@@ -129,7 +129,8 @@ def cmd_baseline(args: argparse.Namespace, ctx: _Context) -> ExitCode:
             print(baseline.id, file=ctx.out)
             ctx.progress(
                 f"{args.by} accepted change notice {args.notice}: baseline {baseline.id} is "
-                "now the agreed expectation (earlier baselines are kept)"
+                "now the agreed expectation (earlier baselines are kept; other notices stay "
+                "open until accepted)"
             )
         elif args.baseline_command == "list":
             for b in store.baselines():

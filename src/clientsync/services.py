@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from .config import Config
 from .domain.baseline import Baseline, ChangeAcknowledgement, capture_baseline
-from .domain.drift import ChangeNotice, notice_summary
+from .domain.drift import notice_summary
 from .domain.model import Milestone, Project, Snapshot, WorkItem
+from .domain.rebaseline import fold_notice, notice_title, open_notices
 from .domain.report import Report, build_report
 from .domain.visibility import DetailLevel, VisibilityPolicy
 from .errors import ConfigError, SyncError
@@ -104,7 +105,7 @@ def capture_project_baseline(
     snapshot = current_snapshot(config, store, taken_at=now)
     baseline = capture_baseline(
         snapshot,
-        id=f"b{len(store.baselines()) + 1}-{now.strftime('%Y%m%d')}",
+        id=_next_baseline_id(store, now),
         captured_at=now,
         agreed_by=agreed_by,
         agreed_at=now,
@@ -182,12 +183,13 @@ def accept_change_notice(
     now: datetime,
     note: str | None = None,
 ) -> Baseline:
-    """Record the client's sign-off on a change notice: the current plan becomes a new
-    baseline version (the old one is kept), which adds the sign-off to the record of
-    acknowledgements it carries forward from the previous version.
+    """Record the client's sign-off on one change notice: a new baseline version, the
+    previous one with only that notice's changes agreed (the old one is kept), carrying
+    forward the record of acknowledgements with this sign-off added.
 
-    A notice is named by its id (`ChangeNotice.id`), as the reports list them. Any notice
-    may be accepted, but the record says what the client saw: every audience reads it.
+    Every other open notice stays open: signing off one change agrees no other. A notice
+    is named by its id (`ChangeNotice.id`), as the reports list them. Any notice may be
+    accepted, but the record says what the client saw: every audience reads it.
     """
     if not agreed_by.strip():
         raise ConfigError("say who signed the change off: --by NAME must not be empty")
@@ -197,40 +199,34 @@ def accept_change_notice(
             "no baseline yet, so no change notice to accept; run "
             "`clientsync baseline capture --agreed-by NAME` first"
         )
-    notices = _notices(config, store, now, DetailLevel.INTERNAL)
-    notice = notices.get(notice_id)
-    if notice is None:
+    snapshot = current_snapshot(config, store, taken_at=now)
+    notices = open_notices(current, snapshot)
+    if notice_id not in notices:
         known = ", ".join(sorted(notices)) or "none: nothing has drifted from the baseline"
         raise ConfigError(f"no change notice {notice_id!r}; open notices: {known}")
     # Counted at the client's level, so the record never tells of internal work.
-    shown = _notices(config, store, now, DetailLevel.CLIENT).get(notice_id)
-    summary = (
-        notice_summary(shown) if shown is not None else f"{notice.milestone_name}: plan re-agreed"
-    )
-    acknowledgement = ChangeAcknowledgement(
-        notice_id=notice_id,
-        summary=summary,
-        acknowledged_by=agreed_by,
-        acknowledged_at=now,
-        note=note,
-    )
-    accepted = f"accepted change notice {notice_id} ({summary})"
-    return capture_project_baseline(
-        config,
-        store,
-        now=now,
+    client = make_report(config, store, ReportRequest(as_of=now), save=False).drift
+    shown = next((n for n in client.notices if n.id == notice_id), None)
+    if shown is not None:
+        summary = notice_summary(shown)
+    else:
+        summary = f"{notice_title(current, snapshot, notice_id)}: plan re-agreed"
+    baseline = fold_notice(
+        current,
+        snapshot,
+        notice_id,
+        id=_next_baseline_id(store, now),
+        captured_at=now,
         agreed_by=agreed_by,
-        note=f"{accepted}. {note}" if note else accepted,
-        budget_hours=current.budget_hours,
-        assumptions=current.assumptions,
-        constraints=current.constraints,
-        acknowledgements=(*current.acknowledgements, acknowledgement),
+        summary=summary,
+        note=note,
+        # A budget sign-off agrees to the projection the client was shown.
+        shown_budget=client.budget if shown is not None else None,
     )
+    store.add_baseline(baseline)
+    return baseline
 
 
-def _notices(
-    config: Config, store: Store, now: datetime, level: DetailLevel
-) -> dict[str, ChangeNotice]:
-    request = ReportRequest(as_of=now, level=level)
-    report = make_report(config, store, request, save=False)
-    return {n.id: n for n in report.drift.notices}
+def _next_baseline_id(store: Store, now: datetime) -> str:
+    """`b3-20261130`: the count and the day."""
+    return f"b{len(store.baselines()) + 1}-{now.strftime('%Y%m%d')}"

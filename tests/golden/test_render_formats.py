@@ -114,16 +114,22 @@ def test_accepted_format_matches_golden_file(accepted: Report, name: str) -> Non
 
 
 def test_the_accepted_report_shows_the_sign_off_and_what_still_awaits_it(
-    accepted: Report,
+    demo: DemoResult, accepted: Report
 ) -> None:
     drift = accepted.drift
-    # Accepting re-agrees the whole current plan: only the budget burn outlives it.
-    assert [n.id for n in drift.notices] == ["budget"]
-    assert [n.id for n in drift.awaiting_sign_off] == ["budget"]
+    # Signing off Beta release agrees nothing else: every other notice still awaits sign-off,
+    # saying what it said before.
+    others = [n for n in demo.reports["client"].drift.notices if n.id != "beta"]
+    assert [n.id for n in others] == ["handover", "analytics", "unplanned", "budget"]
+    assert [n.id for n in drift.notices] == [n.id for n in others]
+    assert [n.id for n in drift.awaiting_sign_off] == [n.id for n in others]
+    assert [n.what for n in drift.notices[:3]] == [n.what for n in others[:3]]
     (ack,) = drift.acknowledgements
     assert (ack.notice_id, ack.acknowledged_by) == ("beta", "Jordan Lee (Acme, product owner)")
     markdown = (EXPECTED / "accepted-client-report.md").read_text(encoding="utf-8")
-    assert "### Budget — awaiting your sign-off" in markdown
+    for notice in drift.notices:
+        assert f"### {notice.milestone_name} — awaiting your sign-off" in markdown
+    assert "### Beta release" not in markdown
     assert "### Changes you have agreed" in markdown
     assert ack.summary in markdown
 

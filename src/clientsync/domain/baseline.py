@@ -52,8 +52,9 @@ class Baseline(DomainModel):
     def acknowledged_here(self, notice_id: str) -> ChangeAcknowledgement | None:
         """The sign-off on `notice_id` that made this version, if one did.
 
-        An accept captures the baseline at the moment of the sign-off; an older sign-off
-        on the same notice was about drift this version no longer measures.
+        Accepting a notice makes a version at the moment of the sign-off
+        (`rebaseline.fold_notice`); an older sign-off on the same notice was about drift
+        measured against an earlier version.
         """
         for ack in reversed(self.acknowledgements):
             if ack.notice_id == notice_id and ack.acknowledged_at >= self.captured_at:
@@ -75,10 +76,10 @@ def capture_baseline(
     constraints: tuple[str, ...] = (),
     acknowledgements: Sequence[ChangeAcknowledgement] = (),
 ) -> Baseline:
-    """The snapshot's open and done scope (cancelled items are not agreed work).
+    """The snapshot's open and done scope (cancelled items are not agreed work): the whole
+    current plan agreed. Accepting one change notice agrees less: `rebaseline.fold_notice`.
 
-    `acknowledgements` is the record of sign-offs to carry: the previous version's, plus
-    the one this version records when it is made by accepting a change notice.
+    `acknowledgements` is the record of sign-offs to carry, usually the previous version's.
     """
     from .model import ItemState
 

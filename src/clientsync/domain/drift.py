@@ -131,9 +131,9 @@ _OUTLIVES_A_BASELINE = frozenset({DriftKind.BUDGET_BURN})
 def _signed_off(notice: ChangeNotice, baseline: Baseline) -> ChangeNotice:
     """The notice, saying who agreed it if its sign-off made this baseline.
 
-    Accepting a notice re-agrees the current plan, so scope and date changes in a report
-    are new since then and await sign-off; only drift the baseline cannot absorb (a budget
-    overrun) can still be the change that was agreed.
+    Accepting a notice agrees only its changes, so it leaves the report; only a budget
+    overrun with nothing agreed done yet (no projection to fold in) can still be the
+    change that was agreed.
     """
     if any(e.kind not in _OUTLIVES_A_BASELINE for e in notice.events):
         return notice

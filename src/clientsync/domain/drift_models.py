@@ -113,6 +113,13 @@ class BudgetBurn(DomainModel):
     burn_percent: float
     progress_percent: float = Field(description="Share of baseline scope done.")
 
+    @property
+    def projected_hours(self) -> float | None:
+        """The hours the agreed scope needs at this rate; None while none of it is done."""
+        if self.progress_percent <= 0:
+            return None
+        return self.spent_hours * 100 / self.progress_percent
+
 
 class DriftView(DomainModel):
     baseline_id: str | None = None

@@ -154,8 +154,8 @@ def _budget_notice(group: list[DriftEvent], budget: BudgetBurn) -> ChangeNotice:
         f"{budget.burn_percent:.0f}% of the budget is spent for "
         f"{budget.progress_percent:.0f}% of the agreed scope"
     )
-    if budget.progress_percent > 0:
-        projected = budget.spent_hours * 100 / budget.progress_percent
+    projected = budget.projected_hours
+    if projected is not None:
         impact += (
             f"; at this rate the agreed scope needs about {projected:.0f} hours "
             f"against {number(budget.budget_hours)} budgeted"

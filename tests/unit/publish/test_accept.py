@@ -1,16 +1,18 @@
-"""Accepting a change notice: a new baseline version, the old one kept, the sign-off recorded
-and carried forward, and every report showing what the client has agreed."""
+"""Accepting a change notice: a new baseline version with only that notice's changes agreed,
+the old one kept, the sign-off recorded and carried forward, every other notice still open,
+and every report showing what the client has agreed."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from clientsync.domain.baseline import ChangeAcknowledgement
 from clientsync.domain.drift import DriftKind
-from clientsync.domain.model import Milestone
+from clientsync.domain.model import ItemState, Milestone, Snapshot
 from clientsync.domain.visibility import DetailLevel
 from clientsync.errors import ConfigError
 from clientsync.render import render_markdown, render_text
@@ -19,7 +21,7 @@ from clientsync.services import ReportRequest, accept_change_notice, make_report
 from .workspace import CANARY, NOW, Workspace, snapshot
 
 
-def test_accepting_a_notice_makes_the_current_plan_the_baseline(workspace: Workspace) -> None:
+def test_accepting_the_only_notice_agrees_its_changes(workspace: Workspace) -> None:
     now = workspace.clock.now()
     before = make_report(workspace.config, workspace.store, ReportRequest(as_of=now), save=False)
     assert [n.milestone for n in before.drift.notices] == ["m1"]
@@ -149,40 +151,146 @@ def test_sign_offs_are_carried_forward_by_each_accept(workspace: Workspace) -> N
         ("m2", "Sam Client", "Support: new milestone, due 2027-02-01"),
     ]
     assert second.acknowledgements[1].note is None
-    # Accepting m2 re-agreed the whole current plan, m1's new date included.
+    # Signing off m2 agreed nothing about m1: its new move still awaits sign-off.
+    assert second.milestones["m1"] == first.milestones["m1"]
     after = make_report(workspace.config, workspace.store, ReportRequest(as_of=later), save=False)
-    assert after.drift.notices == ()
+    assert [(n.id, n.awaiting_sign_off) for n in after.drift.notices] == [("m1", True)]
     assert after.drift.acknowledgements == second.acknowledgements
 
 
-def test_an_accepted_change_that_still_shows_says_who_agreed_it(workspace: Workspace) -> None:
-    # A budget overrun outlives the new baseline (the budget is carried over): the notice
-    # stays, marked as signed off, and is no longer awaiting sign-off.
-    now = workspace.clock.now()
-    spent = snapshot(now - timedelta(hours=1), week=2)
-    spent = spent.model_copy(
-        update={"items": tuple(i.model_copy(update={"spent_hours": 10.0}) for i in spent.items)}
+def _later_week(now: datetime, **milestones: date) -> Snapshot:
+    """Week 2 an hour before `now`, with the given milestone due dates (by id)."""
+    week = snapshot(now - timedelta(hours=1), week=2)
+    return week.model_copy(
+        update={
+            "milestones": tuple(
+                Milestone(id=mid, name=mid.upper(), due=due) for mid, due in milestones.items()
+            )
+        }
     )
-    workspace.sync(spent, now - timedelta(hours=1))
+
+
+def test_accepting_one_notice_leaves_every_other_open(workspace: Workspace) -> None:
+    now = workspace.clock.now()
+    week = _later_week(now, m1=date(2026, 12, 18), m2=date(2027, 2, 1))
+    unplanned = week.items[0].model_copy(
+        update={"id": "50", "key": "P-50", "title": "Visible unplanned", "milestones": ()}
+    )
+    moved = week.items[2].model_copy(update={"milestones": ("m2",)})  # P-3, same estimate
+    week = week.model_copy(update={"items": (*week.items[:2], moved, *week.items[3:], unplanned)})
+    workspace.sync(week, now - timedelta(hours=1))
+    old = workspace.store.baseline()
+    assert old is not None
+    before = make_report(workspace.config, workspace.store, ReportRequest(as_of=now), save=False)
+    assert [n.id for n in before.drift.notices] == ["m1", "m2", "unplanned"]
+
+    accepted = accept_change_notice(
+        workspace.config, workspace.store, notice_id="m2", agreed_by="Sam", now=now
+    )
+
+    # Only m2 joined the baseline, and P-3, which moved into it; m1 and the scope are as agreed.
+    assert accepted.milestones == {
+        **old.milestones,
+        "m2": accepted.milestones["m2"],
+    }
+    assert accepted.milestones["m2"].due == date(2027, 2, 1)
+    assert accepted.scope == old.scope
+    assert accepted.item_milestones == {**old.item_milestones, "P-3": ("m2",)}
+    after = make_report(workspace.config, workspace.store, ReportRequest(as_of=now), save=False)
+    assert [(n.id, n.awaiting_sign_off) for n in after.drift.notices] == [
+        ("m1", True),
+        ("unplanned", True),
+    ]
+    assert [n.what for n in after.drift.notices] == [n.what for n in before.drift.notices[::2]]
+    assert [a.notice_id for a in after.drift.acknowledgements] == ["m2"]
+    markdown = render_markdown(after)
+    assert markdown.count("awaiting your sign-off") == 2
+    assert "- M2: new milestone, due 2027-02-01 — agreed by Sam on 2026-11-23" in markdown
+
+    # Accepting the rest one by one leaves the current plan agreed, and no drift.
+    for notice in ("unplanned", "m1"):
+        accepted = accept_change_notice(
+            workspace.config, workspace.store, notice_id=notice, agreed_by="Sam", now=now
+        )
+    final = make_report(workspace.config, workspace.store, ReportRequest(as_of=now), save=False)
+    assert final.drift.notices == ()
+    assert [a.notice_id for a in final.drift.acknowledgements] == ["m2", "unplanned", "m1"]
+    assert "P-50" in accepted.scope and accepted.milestones["m1"].due == date(2026, 12, 18)
+
+
+def _spend(workspace: Workspace, now: datetime, *, progress: bool) -> None:
+    """Every item 10 hours spent; without progress, nothing agreed is done yet."""
+    week = snapshot(now - timedelta(hours=1), week=2)
+    items = []
+    for item in week.items:
+        update: dict[str, object] = {"spent_hours": 10.0}
+        if not progress and item.state is ItemState.DONE:
+            update.update(state=ItemState.IN_PROGRESS, completed_at=None)
+        items.append(item.model_copy(update=update))
+    workspace.sync(week.model_copy(update={"items": tuple(items)}), now - timedelta(hours=1))
     agreed = workspace.store.baseline()
     assert agreed is not None
     workspace.store.add_baseline(agreed.model_copy(update={"id": "b-budget", "budget_hours": 40}))
+
+
+def test_accepting_the_budget_notice_agrees_the_projected_budget(workspace: Workspace) -> None:
+    now = workspace.clock.now()
+    _spend(workspace, now, progress=True)
     before = make_report(workspace.config, workspace.store, ReportRequest(as_of=now), save=False)
     assert [n.id for n in before.drift.notices] == ["m1", "budget"]
+    budget = before.drift.notices[1]
+    shown = re.search(r"needs about (\d+) hours against 40 budgeted", budget.impact)
+    assert shown is not None, budget.impact
 
-    accept_change_notice(
+    accepted = accept_change_notice(
         workspace.config, workspace.store, notice_id="budget", agreed_by="Jordan", now=now
     )
 
+    # The figure the client read, not the internal one (internal items spend hours too).
+    assert accepted.budget_hours == float(shown.group(1))
+    internal = make_report(
+        workspace.config,
+        workspace.store,
+        ReportRequest(as_of=now, level=DetailLevel.INTERNAL),
+        save=False,
+    )
+    assert internal.drift.budget is not None
+    assert accepted.budget_hours != round(
+        internal.drift.budget.spent_hours * 100 / internal.drift.budget.progress_percent
+    )
+    old = workspace.store.baselines()[-2]
+    assert (accepted.scope, accepted.milestones) == (old.scope, old.milestones)
     report = make_report(workspace.config, workspace.store, ReportRequest(as_of=now), save=False)
-    (budget,) = report.drift.notices
+    assert [(n.id, n.awaiting_sign_off) for n in report.drift.notices] == [("m1", True)]
+    assert report.drift.acknowledgements[0].summary == "Budget: over budget"
+    assert "- Budget: over budget — agreed by Jordan on 2026-11-23" in render_markdown(report)
+
+
+def test_an_accepted_change_that_still_shows_says_who_agreed_it(workspace: Workspace) -> None:
+    # With nothing agreed done there is no rate to project a budget from: the overrun
+    # outlives the new baseline (the budget is carried over), and the notice stays, marked
+    # as signed off and no longer awaiting sign-off.
+    now = workspace.clock.now()
+    _spend(workspace, now, progress=False)
+    before = make_report(workspace.config, workspace.store, ReportRequest(as_of=now), save=False)
+    assert [n.id for n in before.drift.notices] == ["m1", "budget"]
+    assert "none of the agreed scope is done yet" in before.drift.notices[1].impact
+
+    accepted = accept_change_notice(
+        workspace.config, workspace.store, notice_id="budget", agreed_by="Jordan", now=now
+    )
+
+    assert accepted.budget_hours == 40
+    report = make_report(workspace.config, workspace.store, ReportRequest(as_of=now), save=False)
+    m1, budget = report.drift.notices
+    assert m1.id == "m1" and m1.awaiting_sign_off
     assert budget.id == "budget" and not budget.awaiting_sign_off
     assert (budget.acknowledged_by, budget.acknowledged_at) == ("Jordan", now)
-    assert report.drift.awaiting_sign_off == ()
+    assert [n.id for n in report.drift.awaiting_sign_off] == ["m1"]
     assert report.drift.acknowledgements[0].summary == "Budget: over budget"
     markdown = render_markdown(report)
     assert "### Budget — agreed by Jordan on 2026-11-23" in markdown
-    assert "awaiting your sign-off" not in markdown
+    assert markdown.count("awaiting your sign-off") == 1
     assert "(Agreed by Jordan on 2026-11-23)" in render_text(report)
 
 
