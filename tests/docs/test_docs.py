@@ -26,7 +26,7 @@ import pytest
 from clientsync import RiskRule, RiskSettings, Snapshot
 from clientsync.cli import GATES, ExitCode, build_parser, main
 from clientsync.config import Config, load_config
-from clientsync.domain import risk_rules
+from clientsync.domain import risk_drift_rules, risk_rules
 from clientsync.errors import ConfigError
 from clientsync.services import example_dir
 from clientsync.testing import FixedClock
@@ -338,7 +338,7 @@ def test_risk_page_names_every_rule_and_default_threshold() -> None:
     assert sorted(rows) == sorted(rule.value for rule in RiskRule)
     for name, field in RiskSettings.model_fields.items():
         assert f"`{name} = {field.default}`" in page, name
-    assert f"high from {risk_rules.DATE_SLIP_HIGH_DAYS} days (fixed)" in page
+    assert f"high from {risk_drift_rules.DATE_SLIP_HIGH_DAYS} days (fixed)" in page
     assert f"high within {risk_rules.UNASSIGNED_HIGH_DAYS} days (fixed)" in page
 
 

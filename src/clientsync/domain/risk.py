@@ -13,8 +13,9 @@ from datetime import datetime
 from .drift import DriftView
 from .forecast import Forecast, local_date
 from .model import Snapshot
+from .risk_drift_rules import date_slip, scope_creep
 from .risk_models import Risk, RiskRule, Severity, Trend
-from .risk_rules import RULES, RuleContext, date_slip, scope_creep
+from .risk_rules import RULES, RuleContext
 from .settings import RiskSettings
 
 __all__ = ["Risk", "RiskRule", "Severity", "Trend", "assess_risks"]

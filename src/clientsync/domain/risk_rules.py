@@ -9,15 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 
-from .drift import REASON_NEEDED, DriftKind, DriftView
 from .forecast import Forecast, local_date, milestone_order
 from .model import OPEN_STATES, ItemState, Milestone, Snapshot, WorkItem
 from .ordering import natural_key
 from .risk_models import Risk, RiskRule, Severity
 from .settings import RiskSettings
 
-DATE_SLIP_HIGH_DAYS = 14
-"""A milestone moved this many days later than agreed is a high risk."""
 UNASSIGNED_HIGH_DAYS = 2
 """Unowned work due within this many days is a high risk."""
 
@@ -103,7 +100,7 @@ def _overdue(ctx: RuleContext) -> Iterator[Risk]:
             item.key,
             Severity.HIGH if high else Severity.MEDIUM,
             title=f"{item.key} is overdue",
-            detail=f"{_item(item)} was due {item.due} and is {_days(days)} overdue.",
+            detail=f"{_item(item)} was due {item.due} and is {days_text(days)} overdue.",
             action="Finish it now or agree a new date with the client",
             milestone=_id(ctx.milestone_of(item)),
             evidence=(item.key,),
@@ -117,14 +114,14 @@ def _blocked(ctx: RuleContext) -> Iterator[Risk]:
             continue
         # The last update is the best date the tracker gives for when the block began.
         age = ctx.age(item.updated)
-        blockers = _natural_sorted(k for k in item.blocked_by if k in ctx.items and k != item.key)
+        blockers = natural_sorted(k for k in item.blocked_by if k in ctx.items and k != item.key)
         yield ctx.risk(
             RiskRule.BLOCKED,
             item.key,
             Severity.HIGH if age >= ctx.settings.blocked_high_days else Severity.MEDIUM,
             title=f"{item.key} is blocked",
             detail=(
-                f"{_item(item)} has been blocked for {_days(age)}: "
+                f"{_item(item)} has been blocked for {days_text(age)}: "
                 f"{item.blocked_reason or 'no reason given'}."
             ),
             action=_chase(ctx, blockers),
@@ -148,7 +145,7 @@ def _stale(ctx: RuleContext) -> Iterator[Risk]:
             item.key,
             Severity.MEDIUM if idle >= 2 * limit else Severity.LOW,
             title=f"{item.key} has gone quiet",
-            detail=f"{_item(item)} is in progress but has not been updated for {_days(idle)}.",
+            detail=f"{_item(item)} is in progress but has not been updated for {days_text(idle)}.",
             action="Ask its owner for an update, or move it back to the backlog",
             milestone=_id(ctx.milestone_of(item)),
             evidence=(item.key,),
@@ -166,7 +163,7 @@ def _unassigned_due_soon(ctx: RuleContext) -> Iterator[Risk]:
         days_left = (item.due - ctx.today).days
         if not 0 <= days_left <= ctx.settings.due_soon_days:
             continue
-        when = "today" if days_left == 0 else f"in {_days(days_left)}"
+        when = "today" if days_left == 0 else f"in {days_text(days_left)}"
         yield ctx.risk(
             RiskRule.UNASSIGNED_DUE_SOON,
             item.key,
@@ -199,8 +196,8 @@ def _client_waiting(ctx: RuleContext) -> Iterator[Risk]:
             severity,
             title=f"Client waiting on {item.key}",
             detail=(
-                f"The client raised {_item(item)} {_days(age)} ago and it is not {what} "
-                f"(target: {_days(sla)})."
+                f"The client raised {_item(item)} {days_text(age)} ago and it is not {what} "
+                f"(target: {days_text(sla)})."
             ),
             action=action,
             milestone=_id(ctx.milestone_of(item)),
@@ -218,10 +215,10 @@ def _dependency_late(ctx: RuleContext) -> Iterator[Risk]:
                 continue
             if blocker.due < ctx.today:
                 overdue = (ctx.today - blocker.due).days
-                late.append((blocker, f"{key} is {_days(overdue)} overdue"))
+                late.append((blocker, f"{key} is {days_text(overdue)} overdue"))
             elif item.due is not None and blocker.due > item.due:
                 after = (blocker.due - item.due).days
-                late.append((blocker, f"{key} is due {blocker.due}, {_days(after)} after it"))
+                late.append((blocker, f"{key} is due {blocker.due}, {days_text(after)} after it"))
         if not late:
             continue
         milestone = ctx.milestone_of(item)
@@ -236,7 +233,7 @@ def _dependency_late(ctx: RuleContext) -> Iterator[Risk]:
             for b, _ in late
             if b.due is not None and item.due is not None and b.due > item.due
         ]
-        blockers = _natural_sorted(b.key for b, _ in late)
+        blockers = natural_sorted(b.key for b, _ in late)
         yield ctx.risk(
             RiskRule.DEPENDENCY_LATE,
             item.key,
@@ -265,7 +262,7 @@ def _milestone_overdue(ctx: RuleContext) -> Iterator[Risk]:
             Severity.CRITICAL,
             title=f"'{m.name}' is overdue",
             detail=(
-                f"'{m.name}' was due {m.due}, {_days(days)} ago, "
+                f"'{m.name}' was due {m.due}, {days_text(days)} ago, "
                 f"with {_count(len(still_open), 'open item')}."
             ),
             action="Agree a new date with the client or descope",
@@ -291,7 +288,7 @@ def _forecast_slip(ctx: RuleContext) -> Iterator[Risk]:
             detail += f"; 85% likely by {predicted.p85}"
             if predicted.p85 > m.due:
                 late = (predicted.p85 - m.due).days
-                detail += f", {_days(late)} late"
+                detail += f", {days_text(late)} late"
         yield ctx.risk(
             RiskRule.FORECAST_SLIP,
             m.id,
@@ -359,64 +356,6 @@ def _missing_estimate(ctx: RuleContext) -> Iterator[Risk]:
         )
 
 
-def scope_creep(ctx: RuleContext, drift: DriftView) -> Iterator[Risk]:
-    threshold = ctx.settings.scope_creep_percent
-    for md in drift.milestones:
-        m = ctx.milestones.get(md.milestone)
-        growth = md.scope_change_percent_count
-        # A delivered milestone's growth is history for the retrospective, not a risk.
-        if m is None or m.done or growth <= 0 or growth < threshold:
-            continue
-        added = _natural_sorted(
-            e.subject
-            for e in drift.events
-            if e.kind is DriftKind.SCOPE_ADDED and e.milestone == m.id and e.subject in ctx.items
-        )
-        detail = (
-            f"'{m.name}' grew {growth:.0f}% by item count since the baseline "
-            f"({md.items_added} added, {md.items_removed} removed)"
-        )
-        if md.scope_change_percent_estimate is not None:
-            detail += f"; {md.scope_change_percent_estimate:+.0f}% by estimate"
-        yield ctx.risk(
-            RiskRule.SCOPE_CREEP,
-            m.id,
-            Severity.HIGH if growth >= 2 * threshold else Severity.MEDIUM,
-            title=f"Scope creep in '{m.name}'",
-            detail=detail + ".",
-            action="Raise a change request: agree the added work's cost and date, or descope",
-            milestone=m.id,
-            evidence=added,
-        )
-
-
-def date_slip(ctx: RuleContext, drift: DriftView) -> Iterator[Risk]:
-    for md in drift.milestones:
-        m = ctx.milestones.get(md.milestone)
-        if m is None or m.done or md.slip_days < ctx.settings.date_slip_days:
-            continue
-        reasons = [
-            e.reason
-            for e in drift.events
-            if e.kind is DriftKind.MILESTONE_MOVED and e.subject == m.id and e.reason
-        ]
-        yield ctx.risk(
-            RiskRule.DATE_SLIP,
-            m.id,
-            Severity.HIGH if md.slip_days >= DATE_SLIP_HIGH_DAYS else Severity.MEDIUM,
-            title=f"'{m.name}' moved later",
-            detail=(
-                f"'{m.name}' moved from {md.baseline_due} to {md.due}, "
-                f"{_days(md.slip_days)} later than agreed. "
-                f"Reason: {'; '.join(dict.fromkeys(reasons)) or REASON_NEEDED}."
-            ),
-            action="Confirm the new date with the client in writing, with the reason",
-            milestone=m.id,
-            evidence=(m.id,),
-            impact_days=md.slip_days,
-        )
-
-
 RULES: tuple[Callable[[RuleContext], Iterator[Risk]], ...] = (
     _overdue,
     _milestone_overdue,
@@ -453,15 +392,15 @@ def _id(milestone: Milestone | None) -> str | None:
 
 
 def _keys(items: Iterable[WorkItem]) -> tuple[str, ...]:
-    return _natural_sorted(i.key for i in items)
+    return natural_sorted(i.key for i in items)
 
 
-def _natural_sorted(keys: Iterable[str]) -> tuple[str, ...]:
+def natural_sorted(keys: Iterable[str]) -> tuple[str, ...]:
     """Unique keys in human order (P-2 before P-10), whatever order the tracker sent."""
     return tuple(sorted(set(keys), key=natural_key))
 
 
-def _days(n: int) -> str:
+def days_text(n: int) -> str:
     return _count(n, "day")
 
 
