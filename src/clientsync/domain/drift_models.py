@@ -142,6 +142,14 @@ class DriftView(DomainModel):
         return tuple(n for n in self.notices if n.awaiting_sign_off)
 
 
+def notice_id_of(event: DriftEvent) -> str:
+    """The id of the notice that lists `event`: the same rule as `_notice_id` below, for
+    one event rather than a notice's fields."""
+    if event.kind is DriftKind.BUDGET_BURN:
+        return BUDGET_SUBJECT
+    return event.milestone if event.milestone is not None else UNPLANNED_NOTICE
+
+
 def _notice_id(data: dict[str, Any]) -> str:
     if data.get("milestone") is not None:
         return str(data["milestone"])

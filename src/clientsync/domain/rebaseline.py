@@ -29,6 +29,7 @@ from .drift_models import (
     BudgetBurn,
     DriftEvent,
     DriftKind,
+    notice_id_of,
 )
 from .drift_notices import BUDGET_NAME, UNPLANNED_NAME
 from .model import ItemState, Snapshot, WorkItem
@@ -36,13 +37,6 @@ from .model import ItemState, Snapshot, WorkItem
 _ITEM_KINDS = frozenset(
     {DriftKind.SCOPE_ADDED, DriftKind.SCOPE_REMOVED, DriftKind.ESTIMATE_CHANGED}
 )
-
-
-def notice_id_of(event: DriftEvent) -> str:
-    """The id of the notice that lists `event`, as `ChangeNotice.id` derives it."""
-    if event.kind is DriftKind.BUDGET_BURN:
-        return BUDGET_SUBJECT
-    return event.milestone if event.milestone is not None else UNPLANNED_NOTICE
 
 
 def open_notices(baseline: Baseline, snapshot: Snapshot) -> dict[str, tuple[DriftEvent, ...]]:
