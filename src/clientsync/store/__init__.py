@@ -6,8 +6,9 @@ implement.
 """
 
 from .codec import HistoryEntry, payload_digest
+from .publish_log import PublishRecord, PublishState
 from .schema import SCHEMA_VERSION
-from .sqlite import DEFAULT_BUSY_TIMEOUT, PublishRecord, PublishState, Store
+from .sqlite import DEFAULT_BUSY_TIMEOUT, Store
 from .writer import ItemRow, MilestoneRow, StoredItem, StoredMilestone, SyncWriter
 
 __all__ = [
