@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -64,6 +65,16 @@ ACCEPTED_FORMATS: dict[str, Callable[[Report], str]] = {
 }
 
 
+_CHART = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
+
+
+def comparable(name: str, text: str) -> str:
+    """The text as the golden comparison reads it. Chart SVGs are matplotlib's bytes, which
+    change between its releases: each becomes one marker here (so a fresh install cannot turn
+    CI red), while the chart tests and the browser test check the charts themselves."""
+    return _CHART.sub("<svg><!-- chart --></svg>", text) if name.endswith(".html") else text
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
     out = tmp_path_factory.mktemp("demo")
@@ -100,7 +111,7 @@ def test_format_matches_golden_file(demo: DemoResult, name: str) -> None:
     if UPDATE:
         golden.write_text(produced, encoding="utf-8")
     assert golden.exists(), f"{golden} missing: run with CLIENTSYNC_UPDATE_GOLDEN=1"
-    assert produced == golden.read_text(encoding="utf-8")
+    assert comparable(name, produced) == comparable(name, golden.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("name", sorted(ACCEPTED_FORMATS))
@@ -110,7 +121,7 @@ def test_accepted_format_matches_golden_file(accepted: Report, name: str) -> Non
     if UPDATE:
         golden.write_text(produced, encoding="utf-8")
     assert golden.exists(), f"{golden} missing: run with CLIENTSYNC_UPDATE_GOLDEN=1"
-    assert produced == golden.read_text(encoding="utf-8")
+    assert comparable(name, produced) == comparable(name, golden.read_text(encoding="utf-8"))
 
 
 def test_the_accepted_report_shows_the_sign_off_and_what_still_awaits_it(
@@ -138,6 +149,12 @@ def test_the_accepted_report_shows_the_sign_off_and_what_still_awaits_it(
 def test_two_renders_are_byte_identical(demo: DemoResult, name: str) -> None:
     report = demo.reports["client"]
     assert FORMATS[name](report).encode() == FORMATS[name](report).encode()
+
+
+def test_charts_are_compared_as_markers_only() -> None:
+    html = '<p>a</p><svg width="1">\n<path d="M 0 0"/></svg><p>b</p>'
+    assert comparable("x.html", html) == "<p>a</p><svg><!-- chart --></svg><p>b</p>"
+    assert comparable("x.txt", html) == html
 
 
 def test_the_demo_writes_the_html_report(demo: DemoResult) -> None:
