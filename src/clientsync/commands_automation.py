@@ -202,11 +202,16 @@ def _automation_instructions(url: str, header: str, secret_env: str | None) -> s
         [
             "Jira Automation rules cannot be created from here. In Jira:",
             "  1. Project settings > Automation > Create rule; trigger: e.g. Field value "
-            "changed (Due date, Fix versions, Status, Flagged), Issue created, Issue deleted.",
+            "changed (Due date, Fix versions, Status, Flagged), Issue created.",
             "  2. Action: Send web request.",
             f"     Web request URL: {url}",
             "     HTTP method: POST; Web request body: Issue data (Jira format).",
             f"     Headers: {header} = the value of {variable} (tick Hidden).",
             "  3. Save and turn the rule on. Unsigned requests without that header are refused.",
+            "  4. For deletions, a second rule on 'Issue deleted' with the same URL and "
+            "header and a custom body naming the event (the Jira-format body names none, "
+            "so a deletion would read as an update): "
+            '{"webhookEvent": "jira:issue_deleted", '
+            '"issue": {"id": "{{issue.id}}", "key": "{{issue.key}}"}}',
         ]
     )
