@@ -1,10 +1,10 @@
 """The Jira connector's side of webhooks: a delivery in, the admin webhook out.
 
 A delivery (already verified and parsed by `clientsync.automation`) is mapped with the
-connector's own issue mapping and no request at all: a handler builds the connector per
-delivery, so it must stay cheap (the `jira` SDK client is never built for an issue
-event). That is why the custom fields must be pinned by id for webhooks: looking a name
-up would cost a `/field` request per delivery.
+connector's own issue mapping, with no request once the custom field ids are known
+(pinned by id in the options, or looked up once by the connector, which the handler keeps
+for later deliveries); with pinned ids the `jira` SDK client is never built for an issue
+event.
 
 - `jira:issue_created|updated` -> the issue as an item (plus its epic milestone when
   milestones are epics); `changes` from `changelog.items` on an update, dated by the
